@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "VigilSignatures", targets: ["VigilSignatures"]),
+        .library(name: "VigilEngine", targets: ["VigilEngine"]),
+        .library(name: "VigilDatabase", targets: ["VigilDatabase"]),
+        .library(name: "VigilScan", targets: ["VigilScan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "VigilSystem", dependencies: ["CVigilLibc"]),
+        .target(name: "VigilSignatures"),
+        .target(name: "CVigilLibc"),
+        .target(
+            name: "VigilEngine",
+            dependencies: ["VigilSignatures", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "VigilDatabase", dependencies: ["VigilEngine", "VigilSignatures", "VigilSystem"]),
+        .target(name: "VigilScan", dependencies: ["VigilDatabase", "VigilEngine", "VigilSystem"]),
+        .executableTarget(
+            name: "vigil",
+            dependencies: ["VigilScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "VigilTestSupport", dependencies: ["VigilSystem"], path: "Tests/VigilTestSupport"),
+        .testTarget(name: "VigilSignaturesTests", dependencies: ["VigilSignatures"]),
+        .testTarget(name: "VigilEngineTests", dependencies: ["VigilEngine", "VigilTestSupport"]),
+        .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "VigilTestSupport", "vigil"]),
+    ]
+)

@@ -1,0 +1,14 @@
+#ifndef CVIGIL_LIBC_H
+#define CVIGIL_LIBC_H
+// What glibc declares only under _GNU_SOURCE, which Swift's Glibc module does not set.
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stddef.h>
+
+/// `O_NOATIME`: open without updating the access time.
+static const int cvigil_o_noatime = O_NOATIME;
+
+/// Finds the first occurrence of `needle` in `haystack` (glibc's two-way memmem).
+void *cvigil_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
+#endif

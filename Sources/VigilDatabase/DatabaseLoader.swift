@@ -1,0 +1,131 @@
+/// Finds, reads and compiles signature databases: the `-d` paths, `$VIGIL_DATABASE`, `/var/lib/vigil`, or the
+/// built-in set, in that order (DESIGN.md's CLI contract).
+import VigilEngine
+import VigilSignatures
+import VigilSystem
+
+/// A database that cannot be loaded: an unreadable path, or a malformed signature line.
+public struct DatabaseError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public struct Code: Hashable, Sendable {
+        let rawValue: String
+        /// A path could not be read.
+        public static let io = Code(rawValue: "io")
+        /// A signature file is malformed.
+        public static let malformed = Code(rawValue: "malformed")
+        /// A path holds no signature files Vigil knows.
+        public static let empty = Code(rawValue: "empty")
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// A sentence naming the path (and line) at fault.
+    public var message: String
+    /// The signature diagnostic, for malformed text.
+    public var signatureError: SignatureError?
+
+    /// `FILE:LINE: what is wrong`, or the path and the system's reason.
+    public var description: String { signatureError?.renderedWithExcerpt ?? message }
+}
+
+/// Where the signatures came from and what they compiled to.
+public struct LoadedDatabase: Sendable {
+    /// The compiled engine.
+    public var engine: Engine
+    /// The signature files read, in load order (empty for the built-in set).
+    public var files: [String]
+    /// The newest modification time among `files` (seconds since the epoch); `nil` for the built-in set.
+    public var newestModification: Int?
+    /// Whether this is the built-in set.
+    public var isBuiltin: Bool
+    /// Skipped signatures and files, each a line for the user.
+    public var warnings: [String]
+}
+
+/// Loads signature databases.
+public enum DatabaseLoader {
+    /// The system database directory searched when neither `-d` nor `$VIGIL_DATABASE` is given.
+    public static let systemDirectory = "/var/lib/vigil"
+
+    /// The paths to load: `explicit` if any, else `$VIGIL_DATABASE`, else ``systemDirectory`` if it exists;
+    /// empty means the built-in set.
+    public static func defaultPaths(explicit: [String], environment: String? = environmentValue("VIGIL_DATABASE"))
+        -> [String]
+    {
+        if !explicit.isEmpty { return explicit }
+        if let environment, !environment.isEmpty { return [environment] }
+        if case .success(let status) = fileStatus(systemDirectory, followLinks: true), status.kind == .directory {
+            return [systemDirectory]
+        }
+        return []
+    }
+
+    /// Loads `paths` (files or directories); with no paths, the built-in set.
+    public static func load(_ paths: [String]) throws(DatabaseError) -> LoadedDatabase {
+        guard !paths.isEmpty else {
+            return LoadedDatabase(
+                engine: Engine(SignatureSet(), builtins: true), files: [], newestModification: nil,
+                isBuiltin: true, warnings: [])
+        }
+        var files: [(path: String, kind: SignatureFileKind?)] = []
+        for path in paths { files += try signatureFiles(at: path) }
+        var set = SignatureSet()
+        var warnings: [String] = []
+        var newest = 0
+        var read: [String] = []
+        for (path, kind) in files {
+            guard let kind else {
+                throw DatabaseError(code: .io, message: "\(path): not a signature file (unknown extension)")
+            }
+            guard kind.isSupported else {
+                let why = kind.isPotentiallyUnwanted ? "PUA signatures (--detect-pua) are" : "\(kind.rawValue) files are"
+                warnings.append("\(path): \(why) not supported yet; file skipped")
+                continue
+            }
+            let bytes: [UInt8]
+            switch readWholeFile(path) {
+            case .success(let b): bytes = b
+            case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
+            }
+            if case .success(let status) = fileStatus(path, followLinks: true) {
+                newest = max(newest, status.modificationTime)
+            }
+            do {
+                let parsed = try SignatureSet.parse(bytes, kind: kind, file: path)
+                warnings += parsed.skipped.map { "\($0); signature skipped" }
+                set.merge(parsed)
+            } catch {
+                throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
+            }
+            read.append(path)
+        }
+        return LoadedDatabase(
+            engine: Engine(set), files: read, newestModification: read.isEmpty ? nil : newest, isBuiltin: false,
+            warnings: warnings)
+    }
+
+    /// The signature files at a path: the file itself, or a directory's files with a signature extension
+    /// (sorted by name, as clamscan loads them; other files in a database directory are ignored).
+    static func signatureFiles(at path: String) throws(DatabaseError) -> [(path: String, kind: SignatureFileKind?)] {
+        let status: FileStatus
+        switch fileStatus(path, followLinks: true) {
+        case .success(let s): status = s
+        case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
+        }
+        guard status.kind == .directory else { return [(path, SignatureFileKind(path: path))] }
+        let entries: [DirectoryEntry]
+        switch FileDescriptor.openDirectory(path).flatMap(listDirectory) {
+        case .success(let e): entries = e
+        case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
+        }
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        let found = entries.map(\.name).sorted().compactMap { name -> (String, SignatureFileKind?)? in
+            guard let kind = SignatureFileKind(path: name) else { return nil }
+            return (prefix + name, kind)
+        }
+        guard !found.isEmpty else {
+            throw DatabaseError(code: .empty, message: "\(path): no signature files found in this directory")
+        }
+        return found
+    }
+}

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CVigilLibc
+import VigilSignatures
+
+/// Verifies pattern parts against content: bounded simulation over sets of positions, so the work for a part
+/// is proportional to its span, never exponential (no backtracking).
+struct PartVerifier {
+    let data: UnsafeRawBufferPointer
+
+    @inline(__always)
+    func byteAt(_ i: Int) -> UInt8 { data[i] }
+
+    func literalMatches(_ bytes: [UInt8], at position: Int) -> Bool {
+        guard position >= 0, position + bytes.count <= data.count else { return false }
+        return bytes.withUnsafeBytes { memcmp(data.baseAddress! + position, $0.baseAddress!, bytes.count) == 0 }
+    }
+
+    func maskedMatches(_ bytes: [MaskedByte], at position: Int) -> Bool {
+        guard position >= 0, position + bytes.count <= data.count else { return false }
+        for (i, b) in bytes.enumerated() where !b.matches(data[position + i]) { return false }
+        return true
+    }
+
+    /// The positions reachable after `element`, matching forward from each of `starts` (sorted, unique).
+    func forward(_ element: PatternElement, from starts: [Int]) -> [Int] {
+        switch element {
+        case .literal(let bytes):
+            return starts.compactMap { literalMatches(bytes, at: $0) ? $0 + bytes.count : nil }
+        case .masked(let bytes):
+            return starts.compactMap { maskedMatches(bytes, at: $0) ? $0 + bytes.count : nil }
+        case .alternatives(let alts):
+            var out: [Int] = []
+            for p in starts { for alt in alts where maskedMatches(alt, at: p) { out.append(p + alt.count) } }
+            return sortedUnique(out)
+        case .gap(let lo, let hi):
+            return mergeRanges(starts.map { ($0 + lo, $0 + hi) }, limit: data.count)
+        }
+    }
+
+    /// The positions reachable before `element`, matching backward from each of `ends` (sorted, unique).
+    func backward(_ element: PatternElement, from ends: [Int]) -> [Int] {
+        switch element {
+        case .literal(let bytes):
+            return ends.compactMap { literalMatches(bytes, at: $0 - bytes.count) ? $0 - bytes.count : nil }
+        case .masked(let bytes):
+            return ends.compactMap { maskedMatches(bytes, at: $0 - bytes.count) ? $0 - bytes.count : nil }
+        case .alternatives(let alts):
+            var out: [Int] = []
+            for p in ends { for alt in alts where maskedMatches(alt, at: p - alt.count) { out.append(p - alt.count) } }
+            return sortedUnique(out)
+        case .gap(let lo, let hi):
+            return mergeRanges(ends.map { ($0 - hi, $0 - lo) }, limit: data.count)
+        }
+    }
+
+    /// Matches `part` with its atom's literal element starting at `literalStart`; returns the latest possible
+    /// start and the earliest possible end of the occurrence.
+    func occurrence(of part: PatternPart, literalAt literalStart: Int) -> (latestStart: Int, earliestEnd: Int)? {
+        guard case .literal(let bytes) = part.elements[part.atomElement],
+            literalMatches(bytes, at: literalStart)
+        else { return nil }
+        var starts = [literalStart]
+        for element in part.elements[..<part.atomElement].reversed() {
+            starts = backward(element, from: starts)
+            if starts.isEmpty { return nil }
+        }
+        var ends = [literalStart + bytes.count]
+        for element in part.elements[(part.atomElement + 1)...] {
+            ends = forward(element, from: ends)
+            if ends.isEmpty { return nil }
+        }
+        return (starts.last!, ends.first!)
+    }
+
+    /// The earliest end of `part` matched forward from exactly `start`.
+    func anchoredEnd(of part: PatternPart, at start: Int) -> Int? {
+        guard start >= 0, start <= data.count else { return nil }
+        var ends = [start]
+        for element in part.elements {
+            ends = forward(element, from: ends)
+            if ends.isEmpty { return nil }
+        }
+        return ends.first
+    }
+
+    /// The earliest end of an occurrence of `part` that starts at or after `from`, found by searching for its atom.
+    func earliestEnd(of part: PatternPart, startingAtOrAfter from: Int) -> Int? {
+        var searchFrom = from + part.minimumPrefix + part.atomOffset
+        var best: Int?
+        while searchFrom + part.atom.count <= data.count {
+            guard let hit = find(part.atom, from: searchFrom) else { break }
+            // Every occurrence whose atom lies at `hit` or later ends after `hit`.
+            if let b = best, hit >= b { break }
+            if let found = occurrence(of: part, literalAt: hit - part.atomOffset), found.latestStart >= from {
+                best = min(best ?? .max, found.earliestEnd)
+            }
+            searchFrom = hit + 1
+        }
+        return best
+    }
+
+    /// The first position at or after `from` where `needle` occurs.
+    func find(_ needle: [UInt8], from: Int) -> Int? {
+        guard from >= 0, from + needle.count <= data.count else { return nil }
+        return needle.withUnsafeBytes { n -> Int? in
+            guard let hit = cvigil_memmem(data.baseAddress! + from, data.count - from, n.baseAddress!, n.count) else {
+                return nil
+            }
+            return UnsafeRawPointer(hit) - data.baseAddress!
+        }
+    }
+}
+
+/// Sorts and removes duplicates.
+func sortedUnique(_ values: [Int]) -> [Int] {
+    var out: [Int] = []
+    for v in values.sorted() where out.last != v { out.append(v) }
+    return out
+}
+
+/// The integers covered by closed ranges (given in ascending order of lower bound), clipped to `0...limit`.
+func mergeRanges(_ ranges: [(Int, Int)], limit: Int) -> [Int] {
+    var out: [Int] = []
+    for (lo, hi) in ranges {
+        let from = max(lo, out.last.map { $0 + 1 } ?? 0, 0)
+        let to = min(hi, limit)
+        if from <= to { out.append(contentsOf: from...to) }
+    }
+    return out
+}

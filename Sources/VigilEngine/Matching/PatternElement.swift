@@ -1,0 +1,119 @@
+import VigilSignatures
+
+/// A body pattern as the matcher runs it: literal runs coalesced, unbounded gaps split into parts.
+enum PatternElement: Sendable, Equatable {
+    /// Bytes that must be equal.
+    case literal([UInt8])
+    /// Bytes under masks (at least one not fully fixed).
+    case masked([MaskedByte])
+    /// One of several masked byte strings.
+    case alternatives([[MaskedByte]])
+    /// Between `minimum` and `maximum` arbitrary bytes.
+    case gap(minimum: Int, maximum: Int)
+
+    /// The least and greatest number of bytes the element spans.
+    var lengthRange: ClosedRange<Int> {
+        switch self {
+        case .literal(let bytes): bytes.count...bytes.count
+        case .masked(let bytes): bytes.count...bytes.count
+        case .alternatives(let alts): alts.map(\.count).min()!...alts.map(\.count).max()!
+        case .gap(let lo, let hi): lo...hi
+        }
+    }
+}
+
+/// A run of the pattern between unbounded gaps, with the atom the matcher searches for it by.
+struct PatternPart: Sendable {
+    /// The elements in order.
+    var elements: [PatternElement]
+    /// The index of the literal element holding the atom.
+    var atomElement: Int
+    /// The atom's offset inside that literal.
+    var atomOffset: Int
+    /// The atom: 2 to 4 literal bytes, the most selective window of the part.
+    var atom: [UInt8]
+    /// The atom's quality; higher is rarer.
+    var atomScore: Int
+    /// The least number of bytes before the atom's literal element.
+    var minimumPrefix: Int
+
+    init(elements: [PatternElement]) {
+        self.elements = elements
+        var best: (element: Int, offset: Int, bytes: [UInt8], score: Int)?
+        for (index, element) in elements.enumerated() {
+            guard case .literal(let bytes) = element, bytes.count >= 2 else { continue }
+            let width = min(4, bytes.count)
+            for offset in 0...(bytes.count - width) {
+                let window = Array(bytes[offset..<(offset + width)])
+                let score = AtomQuality.score(window)
+                if best == nil || score > best!.score { best = (index, offset, window, score) }
+            }
+        }
+        // HexPatternParser.validate guarantees a run of two fixed bytes in every part.
+        let chosen = best!
+        atomElement = chosen.element
+        atomOffset = chosen.offset
+        atom = chosen.bytes
+        atomScore = chosen.score
+        minimumPrefix = elements[..<chosen.element].reduce(0) { $0 + $1.lengthRange.lowerBound }
+    }
+}
+
+/// Scores candidate atoms so that each pattern is searched by its rarest bytes (as YARA and ClamAV do):
+/// zero, 0xFF, padding and common opcodes say little; varied bytes say more.
+enum AtomQuality {
+    static func score(_ bytes: [UInt8]) -> Int {
+        var total = 0
+        var seen: [UInt8] = []
+        for b in bytes {
+            switch b {
+            case 0x00: total += 1
+            case 0xFF, 0x20, 0xCC, 0x90: total += 6
+            case 0x01...0x1F, 0x41...0x5A, 0x61...0x7A: total += 14
+            default: total += 18
+            }
+            if !seen.contains(b) { seen.append(b) }
+        }
+        return total + 4 * seen.count + (bytes.count == 4 ? 40 : 0)
+    }
+}
+
+extension PatternElement {
+    /// Turns parsed tokens into parts split at unbounded gaps; returns the parts and each part's minimum
+    /// distance from the previous part's end (0 for the first).
+    static func parts(of pattern: HexPattern) -> (parts: [PatternPart], gaps: [Int]) {
+        var parts: [PatternPart] = []
+        var gaps: [Int] = [0]
+        var elements: [PatternElement] = []
+        func push(_ byte: MaskedByte) {
+            switch (byte.isLiteral, elements.last) {
+            case (true, .literal(var run)?):
+                run.append(byte.value)
+                elements[elements.count - 1] = .literal(run)
+            case (true, _): elements.append(.literal([byte.value]))
+            case (false, .masked(var run)?):
+                run.append(byte)
+                elements[elements.count - 1] = .masked(run)
+            case (false, _): elements.append(.masked([byte]))
+            }
+        }
+        for token in pattern.tokens {
+            switch token {
+            case .byte(let b): push(b)
+            case .alternatives(let alts): elements.append(.alternatives(alts))
+            case .gap(let lo, let hi?):
+                if case .gap(let lo0, let hi0)? = elements.last {
+                    elements[elements.count - 1] = .gap(minimum: lo0 + lo, maximum: hi0 + hi)
+                } else {
+                    elements.append(.gap(minimum: lo, maximum: hi))
+                }
+            case .gap(let lo, nil):
+                parts.append(PatternPart(elements: elements))
+                gaps.append(lo)
+                elements = []
+            }
+        }
+        parts.append(PatternPart(elements: elements))
+        return (parts, gaps)
+    }
+}

@@ -1,0 +1,55 @@
+/// The `vigil scan` command as a library: walk the paths, scan on every core, report as clamscan does.
+
+/// Everything `vigil scan` was asked to do.
+public struct ScanConfiguration: Sendable {
+    /// Files, directories, or `-` for standard input.
+    public var paths: [String]
+    /// `-d` paths; empty for the default search.
+    public var databases: [String] = []
+    /// `-i`: print infected files (and errors) only.
+    public var infectedOnly = false
+    /// `--no-summary`.
+    public var summary = true
+    /// `-z`: report every matching signature.
+    public var allMatch = false
+    /// `-j`: worker threads.
+    public var jobs: Int
+    /// `--json`: NDJSON on standard output.
+    public var json = false
+    /// `--follow-symlinks`: follow symbolic links met while walking directories.
+    public var followSymlinks = false
+    /// `--exclude`: POSIX extended regexes; matching file paths are not scanned.
+    public var exclude: [String] = []
+    /// `--exclude-dir`: POSIX extended regexes; matching directories are not entered.
+    public var excludeDirectories: [String] = []
+    /// `--max-filesize`: larger files are not scanned (ClamAV's MaxFileSize, default 100 MiB).
+    public var maxFileSize = 100 * 1024 * 1024
+    /// `--max-scansize`: content beyond this is not scanned (ClamAV's MaxScanSize, default 400 MiB).
+    public var maxScanSize = 400 * 1024 * 1024
+    /// Show the progress line (only honoured when standard error is a terminal and JSON is off).
+    public var progress = true
+
+    /// A configuration with clamscan's defaults.
+    public init(paths: [String], jobs: Int) {
+        self.paths = paths
+        self.jobs = jobs
+    }
+}
+
+/// Parses a size as clamscan's options take it: bytes, or a number with `K` / `M` / `G` (KiB, MiB, GiB).
+public func parseSize(_ text: String) -> Int? {
+    guard let last = text.last else { return nil }
+    let multiplier: Int
+    var digits = Substring(text)
+    switch last {
+    case "k", "K": multiplier = 1 << 10
+    case "m", "M": multiplier = 1 << 20
+    case "g", "G": multiplier = 1 << 30
+    default: multiplier = 1
+    }
+    if multiplier != 1 { digits = digits.dropLast() }
+    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(digits),
+        value <= Int.max / multiplier
+    else { return nil }
+    return value * multiplier
+}

@@ -1,0 +1,112 @@
+/// A whole-file hash signature from an `.hdb` or `.hsb` file: `HASH:SIZE:NAME[:MIN_FLEVEL[:MAX_FLEVEL]]`.
+
+/// A digest algorithm a hash signature names, told apart by the digest's length.
+public enum HashAlgorithm: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case md5, sha1, sha256
+
+    /// The digest length in bytes.
+    public var digestLength: Int {
+        switch self {
+        case .md5: 16
+        case .sha1: 20
+        case .sha256: 32
+        }
+    }
+
+    /// The lower-case name, as in `--json` output.
+    public var description: String {
+        switch self {
+        case .md5: "md5"
+        case .sha1: "sha1"
+        case .sha256: "sha256"
+        }
+    }
+
+    init?(digestLength: Int) {
+        guard let match = Self.allCases.first(where: { $0.digestLength == digestLength }) else { return nil }
+        self = match
+    }
+}
+
+/// A detection by the digest of a file's whole content.
+public struct HashSignature: Sendable, Equatable {
+    /// The name reported on a match.
+    public var name: String
+    /// Which digest the signature holds.
+    public var algorithm: HashAlgorithm
+    /// The digest bytes.
+    public var digest: [UInt8]
+    /// The file size the signature applies to; `nil` for `*` (any size).
+    public var size: Int?
+
+    /// Creates a signature.
+    public init(name: String, algorithm: HashAlgorithm, digest: [UInt8], size: Int?) {
+        self.name = name
+        self.algorithm = algorithm
+        self.digest = digest
+        self.size = size
+    }
+
+    /// The functionality level from which clamscan accepts a `*` size.
+    public static let wildcardSizeLevel = 73
+
+    /// Parses one line; `nil` when the line's FLEVEL range excludes ``FunctionalityLevel/current``.
+    public static func parse(line: Substring, at location: SourceLocation) throws(SignatureError) -> HashSignature? {
+        let text = String(line)
+        let fields = LineFields(line)
+        func fail(_ message: String, field: Int?) -> SignatureError {
+            var at = location
+            at.column = field.map { fields.columns[$0] }
+            return SignatureError(.malformed, message, at: at, excerpt: text)
+        }
+        guard (3...5).contains(fields.count) else {
+            throw fail("expected HASH:SIZE:NAME[:MIN_FLEVEL[:MAX_FLEVEL]], found \(fields.count) fields", field: nil)
+        }
+        guard let digest = decodeHex(fields.values[0]), let algorithm = HashAlgorithm(digestLength: digest.count)
+        else {
+            throw fail("hash must be 32, 40 or 64 hex digits (MD5, SHA1 or SHA256)", field: 0)
+        }
+        let minimum = try fields.level(3, in: location, line: text)
+        let maximum = try fields.level(4, in: location, line: text)
+        let size: Int?
+        if fields.values[1] == "*" {
+            guard let minimum, minimum >= wildcardSizeLevel else {
+                throw fail("a '*' size needs a minimum functionality level of at least \(wildcardSizeLevel)", field: 1)
+            }
+            size = nil
+        } else if let value = Int(fields.values[1]), value >= 0, fields.values[1].first != "+" {
+            size = value
+        } else {
+            throw fail("size must be a decimal number or '*'", field: 1)
+        }
+        guard !fields.values[2].isEmpty else { throw fail("the signature has no name", field: 2) }
+        guard FunctionalityLevel.admits(minimum: minimum, maximum: maximum) else { return nil }
+        return HashSignature(name: String(fields.values[2]), algorithm: algorithm, digest: digest, size: size)
+    }
+}
+
+/// Decodes an even-length run of hex digits (either case); `nil` if any character is not hex.
+func decodeHex(_ text: Substring) -> [UInt8]? {
+    let utf8 = Array(text.utf8)
+    guard !utf8.isEmpty, utf8.count % 2 == 0 else { return nil }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(utf8.count / 2)
+    var index = 0
+    while index < utf8.count {
+        guard let high = hexValue(utf8[index]), let low = hexValue(utf8[index + 1]) else { return nil }
+        bytes.append(high << 4 | low)
+        index += 2
+    }
+    return bytes
+}
+
+/// The value of one hex digit.
+@inline(__always)
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}

@@ -1,0 +1,225 @@
+/// ClamAV's body-signature hex syntax: the pattern of an `.ndb` line (and later of `.ldb` subsignatures).
+///
+/// Reference: the ClamAV manual, "Body-based signature content format". Constructs Vigil does not implement
+/// yet (`[x-y]`, `!(...)`, `(B)`, `(L)`, `(W)`) are refused with ``SignatureError/Code/unsupported``.
+
+/// One byte of a pattern with a mask: the byte matches `b` when `b & mask == value`.
+public struct MaskedByte: Sendable, Equatable, Hashable {
+    /// The required bits.
+    public var value: UInt8
+    /// Which bits are required: `0xFF` a literal byte, `0xF0` / `0x0F` a nibble, `0` any byte.
+    public var mask: UInt8
+
+    /// Creates a masked byte; `value` is reduced to the masked bits.
+    public init(value: UInt8, mask: UInt8) {
+        self.value = value & mask
+        self.mask = mask
+    }
+
+    /// A literal byte.
+    public static func literal(_ byte: UInt8) -> MaskedByte { MaskedByte(value: byte, mask: 0xFF) }
+
+    /// Whether the mask fixes every bit.
+    public var isLiteral: Bool { mask == 0xFF }
+
+    /// Whether `byte` matches.
+    @inline(__always) public func matches(_ byte: UInt8) -> Bool { byte & mask == value }
+}
+
+/// One element of a body pattern.
+public enum HexToken: Sendable, Equatable {
+    /// One byte, literal or masked (`aa`, `??`, `a?`, `?a`).
+    case byte(MaskedByte)
+    /// `(aa|bbcc|...)`: one of several byte strings, possibly of different lengths.
+    case alternatives([[MaskedByte]])
+    /// `*`, `{n}`, `{n-m}`, `{-n}`, `{n-}`: between `minimum` and `maximum` bytes (`nil`: unbounded).
+    case gap(minimum: Int, maximum: Int?)
+}
+
+/// A parsed body pattern.
+public struct HexPattern: Sendable, Equatable {
+    /// The elements in order.
+    public var tokens: [HexToken]
+
+    /// Creates a pattern from tokens.
+    public init(tokens: [HexToken]) { self.tokens = tokens }
+
+    /// Parses hex-signature text. `location.column` is the column of the text's first character.
+    public static func parse(_ text: Substring, at location: SourceLocation, line: String)
+        throws(SignatureError) -> HexPattern
+    {
+        var parser = HexPatternParser(text: Array(text.utf8), location: location, line: line)
+        return try parser.parse()
+    }
+}
+
+/// A recursive-descent parser over the UTF-8 of a hex signature.
+struct HexPatternParser {
+    let text: [UInt8]
+    let location: SourceLocation
+    let line: String
+    var index = 0
+
+    init(text: [UInt8], location: SourceLocation, line: String) {
+        self.text = text
+        self.location = location
+        self.line = line
+    }
+
+    func error(_ code: SignatureError.Code, _ message: String, at offset: Int) -> SignatureError {
+        var at = location
+        at.column = (location.column ?? 1) + offset
+        return SignatureError(code, message, at: at, excerpt: line)
+    }
+
+    mutating func parse() throws(SignatureError) -> HexPattern {
+        guard !text.isEmpty else { throw error(.malformed, "empty hex signature", at: 0) }
+        var tokens: [HexToken] = []
+        while index < text.count {
+            let c = text[index]
+            switch c {
+            case UInt8(ascii: "*"):
+                tokens.append(.gap(minimum: 0, maximum: nil))
+                index += 1
+            case UInt8(ascii: "{"):
+                tokens.append(try parseJump())
+            case UInt8(ascii: "("):
+                tokens.append(try parseGroup())
+            case UInt8(ascii: "!"):
+                throw error(.unsupported, "negated alternatives '!(...)' are not supported yet", at: index)
+            case UInt8(ascii: "["):
+                throw error(.unsupported, "anchored byte ranges '[x-y]' are not supported yet", at: index)
+            default:
+                tokens.append(.byte(try parseByte()))
+            }
+        }
+        try validate(tokens)
+        return HexPattern(tokens: tokens)
+    }
+
+    /// One hex pair, possibly with `?` nibbles.
+    mutating func parseByte() throws(SignatureError) -> MaskedByte {
+        guard index + 1 < text.count else {
+            throw error(.malformed, "odd number of hex digits", at: index)
+        }
+        let (h, l) = (text[index], text[index + 1])
+        let q = UInt8(ascii: "?")
+        defer { index += 2 }
+        switch (h == q, l == q) {
+        case (true, true): return MaskedByte(value: 0, mask: 0)
+        case (true, false):
+            guard let low = hexValue(l) else { throw error(.malformed, "invalid hex digit", at: index + 1) }
+            return MaskedByte(value: low, mask: 0x0F)
+        case (false, true):
+            guard let high = hexValue(h) else { throw error(.malformed, "invalid hex digit", at: index) }
+            return MaskedByte(value: high << 4, mask: 0xF0)
+        case (false, false):
+            guard let high = hexValue(h) else { throw error(.malformed, "invalid hex digit", at: index) }
+            guard let low = hexValue(l) else { throw error(.malformed, "invalid hex digit", at: index + 1) }
+            return .literal(high << 4 | low)
+        }
+    }
+
+    /// `{n}`, `{n-m}`, `{-n}`, `{n-}`.
+    mutating func parseJump() throws(SignatureError) -> HexToken {
+        let open = index
+        guard let close = text[open...].firstIndex(of: UInt8(ascii: "}")) else {
+            throw error(.malformed, "unterminated '{'", at: open)
+        }
+        let body = text[(open + 1)..<close]
+        index = close + 1
+        func number(_ digits: ArraySlice<UInt8>, at offset: Int) throws(SignatureError) -> Int {
+            guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ (48...57).contains($0) }) else {
+                throw error(.malformed, "expected a decimal number in '{...}'", at: offset)
+            }
+            return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        }
+        guard let dash = body.firstIndex(of: UInt8(ascii: "-")) else {
+            let n = try number(body, at: open + 1)
+            return .gap(minimum: n, maximum: n)
+        }
+        let lower = body[body.startIndex..<dash]
+        let upper = body[(dash + 1)...]
+        switch (lower.isEmpty, upper.isEmpty) {
+        case (true, true): throw error(.malformed, "'{-}' needs a bound", at: open)
+        case (true, false): return .gap(minimum: 0, maximum: try number(upper, at: dash + 1))
+        case (false, true): return .gap(minimum: try number(lower, at: open + 1), maximum: nil)
+        case (false, false):
+            let n = try number(lower, at: open + 1)
+            let m = try number(upper, at: dash + 1)
+            guard n <= m else {
+                // clamscan loads such a signature and it never matches; Vigil says so and skips it.
+                throw error(.unsupported, "jump {\(n)-\(m)} has its minimum above its maximum and never matches",
+                    at: open)
+            }
+            return .gap(minimum: n, maximum: m)
+        }
+    }
+
+    /// `(aa|bb|...)`; `(B)`, `(L)`, `(W)` are refused as not yet supported.
+    mutating func parseGroup() throws(SignatureError) -> HexToken {
+        let open = index
+        guard let close = text[open...].firstIndex(of: UInt8(ascii: ")")) else {
+            throw error(.malformed, "unterminated '('", at: open)
+        }
+        let body = Array(text[(open + 1)..<close])
+        if body.count == 1, [UInt8(ascii: "B"), UInt8(ascii: "L"), UInt8(ascii: "W")].contains(body[0]) {
+            throw error(.unsupported, "boundary anchor '(\(Character(Unicode.Scalar(body[0]))))' is not supported yet",
+                at: open)
+        }
+        var alternatives: [[MaskedByte]] = []
+        var current: [MaskedByte] = []
+        index = open + 1
+        while index < close {
+            if text[index] == UInt8(ascii: "|") {
+                alternatives.append(current)
+                current = []
+                index += 1
+                continue
+            }
+            guard index + 1 < close else { throw error(.malformed, "odd number of hex digits in '(...)'", at: index) }
+            current.append(try parseByte())
+        }
+        alternatives.append(current)
+        index = close + 1
+        guard alternatives.count >= 2 else { throw error(.malformed, "'(...)' needs at least two alternatives", at: open) }
+        guard !alternatives.contains(where: \.isEmpty) else {
+            throw error(.malformed, "empty alternative in '(...)'", at: open)
+        }
+        return .alternatives(alternatives)
+    }
+
+    /// The rules clamscan enforces when it adds a signature: no unbounded gap at either end, and each part
+    /// between unbounded gaps holds a run of at least two fixed bytes.
+    func validate(_ tokens: [HexToken]) throws(SignatureError) {
+        func unbounded(_ t: HexToken) -> Bool {
+            if case .gap(_, nil) = t { return true }
+            return false
+        }
+        if let first = tokens.first, unbounded(first) {
+            throw error(.malformed, "a signature cannot start with an unbounded gap", at: 0)
+        }
+        if let last = tokens.last, unbounded(last) {
+            throw error(.malformed, "a signature cannot end with an unbounded gap", at: text.count - 1)
+        }
+        var run = 0
+        var best = 0
+        var part = 1
+        for token in tokens + [.gap(minimum: 0, maximum: nil)] {
+            switch token {
+            case .byte(let b) where b.isLiteral:
+                run += 1
+                best = max(best, run)
+            case .gap(_, nil):
+                guard best >= 2 else {
+                    throw error(.malformed, "part \(part) has no run of two fixed bytes to match on", at: 0)
+                }
+                part += 1
+                run = 0
+                best = 0
+            default:
+                run = 0
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import VigilScan
+import VigilSystem
+
+/// The `vigil` command: argument parsing and wiring only; the work is in the libraries.
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "An open, auditable anti-malware scanner that reads ClamAV signatures.",
+        version: ScanSummary.engineVersion,
+        subcommands: [Scan.self])
+}
+
+/// `vigil scan`: clamscan's options, clamscan's output.
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan files, directory trees, or standard input (-).",
+        discussion: "Exit status: 0 nothing found, 1 something found, 2 an error (1 wins when both).")
+
+    @Option(name: [.short, .customLong("database")], help: "Signature file or directory (repeatable).")
+    var database: [String] = []
+
+    @Flag(name: [.short, .customLong("infected")], help: "Print infected files only.")
+    var infected = false
+
+    @Flag(name: .customLong("no-summary"), help: "Do not print the summary.")
+    var noSummary = false
+
+    @Flag(name: [.customShort("z"), .customLong("allmatch")], help: "Report every matching signature.")
+    var allMatch = false
+
+    @Option(name: [.short, .customLong("jobs")], help: "Worker threads (default: all cores).")
+    var jobs: Int?
+
+    @Flag(name: .customLong("json"), help: "NDJSON: one object per file, then a summary object.")
+    var json = false
+
+    @Flag(name: .customLong("follow-symlinks"), help: "Follow symbolic links found in directories.")
+    var followSymlinks = false
+
+    @Option(name: .customLong("exclude"), help: "Do not scan files whose path matches this POSIX regex.")
+    var exclude: [String] = []
+
+    @Option(name: .customLong("exclude-dir"), help: "Do not enter directories whose path matches this POSIX regex.")
+    var excludeDir: [String] = []
+
+    @Option(name: .customLong("max-filesize"), help: "Skip files larger than this (bytes, or K/M/G; default 100M).")
+    var maxFileSize: String = "100M"
+
+    @Option(name: .customLong("max-scansize"), help: "Scan at most this much per file (default 400M).")
+    var maxScanSize: String = "400M"
+
+    @Flag(name: .customLong("no-progress"), help: "Never show the progress line.")
+    var noProgress = false
+
+    @Argument(help: "Files, directories, or - for standard input.")
+    var paths: [String]
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if parseSize(maxFileSize) == nil { throw ValidationError("--max-filesize: invalid size '\(maxFileSize)'") }
+        if parseSize(maxScanSize) == nil { throw ValidationError("--max-scansize: invalid size '\(maxScanSize)'") }
+        if paths.isEmpty { throw ValidationError("name at least one path to scan (- for standard input)") }
+    }
+
+    func run() throws {
+        var configuration = ScanConfiguration(paths: paths, jobs: jobs ?? onlineProcessorCount())
+        configuration.databases = database
+        configuration.infectedOnly = infected
+        configuration.summary = !noSummary
+        configuration.allMatch = allMatch
+        configuration.json = json
+        configuration.followSymlinks = followSymlinks
+        configuration.exclude = exclude
+        configuration.excludeDirectories = excludeDir
+        configuration.maxFileSize = parseSize(maxFileSize)!
+        configuration.maxScanSize = parseSize(maxScanSize)!
+        configuration.progress = !noProgress
+        let status = ScanCommand.run(configuration)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
