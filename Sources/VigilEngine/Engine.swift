@@ -72,6 +72,7 @@ public struct Scanner {
     /// The engine scanned against.
     public let engine: Engine
     private var state: BodyScanState
+    private var normalized: [UInt8] = []
 
     /// Creates a scanner for `engine`.
     public init(engine: Engine) {
@@ -84,18 +85,24 @@ public struct Scanner {
     /// - Parameters:
     ///   - data: the content.
     ///   - allMatch: report every matching signature, not only the first (clamscan's `--allmatch`).
-    /// - Returns: detections in the order found: EICAR, body signatures, then hash signatures.
+    /// - Returns: detections in clamscan's order: EICAR, body signatures (raw content, then normalised text),
+    ///   then hash signatures.
     public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [Detection] {
         var found: [Detection] = []
         if engine.detectsEICAR, BuiltinSignatures.isEICAR(data) {
             found.append(Detection(name: BuiltinSignatures.eicarName, kind: .eicar))
             if !allMatch { return found }
         }
-        let engine = self.engine
-        engine.bodies.scan(data, state: &state, all: allMatch) { id in
-            found.append(Detection(name: engine.names[engine.bodies.bodies[id].name], kind: .body))
+        var bodyMatches = engine.bodies.scan(data, state: &state, all: allMatch)
+        if (bodyMatches.isEmpty || allMatch) && !engine.bodies.bodies.isEmpty && TextNormalizer.isText(data) {
+            TextNormalizer.normalize(data, into: &normalized)
+            let more = normalized.withUnsafeBytes { engine.bodies.scan($0, state: &state, all: allMatch) }
+            bodyMatches += more.filter { !bodyMatches.contains($0) }
         }
-        if !found.isEmpty && !allMatch { return found }
+        for id in bodyMatches {
+            found.append(Detection(name: engine.names[engine.bodies.bodies[id].name], kind: .body))
+            if !allMatch { return found }
+        }
         let algorithms = engine.hashes.algorithms(forSize: data.count)
         for (algorithm, digest) in ContentHasher.digests(of: data, algorithms) {
             for name in engine.hashes.matches(algorithm, digest: digest, size: data.count) {

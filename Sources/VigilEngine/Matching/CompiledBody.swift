@@ -12,6 +12,11 @@ struct CompiledBody: Sendable {
     var gaps: [Int]
     /// The part whose atom feeds the prefilter (the rarest).
     var watchedPart: Int
+    /// Whether the pattern is one literal run: clamscan matches those with its Boyer-Moore matcher, which runs
+    /// before its Aho-Corasick matcher on each buffer, so they win the report order.
+    var isPlain: Bool
+    /// The least number of bytes a match spans.
+    var minimumLength: Int
 
     init(_ signature: BodySignature, name: Int) {
         self.name = name
@@ -20,6 +25,12 @@ struct CompiledBody: Sendable {
         self.parts = parts
         self.gaps = gaps
         watchedPart = parts.indices.max(by: { parts[$0].atomScore < parts[$1].atomScore })!
+        if parts.count == 1, parts[0].elements.count == 1, case .literal = parts[0].elements[0] {
+            isPlain = true
+        } else {
+            isPlain = false
+        }
+        minimumLength = parts.flatMap(\.elements).reduce(0) { $0 + $1.lengthRange.lowerBound } + gaps.reduce(0, +)
     }
 }
 
@@ -69,36 +80,36 @@ struct BodyScanState {
         matched[id] = true
     }
 
-    /// Verifies a candidate hit of signature `id`'s watched atom at `position`.
-    mutating func verify(_ body: CompiledBody, id: Int, atomAt position: Int, in verifier: PartVerifier) -> Bool {
+    /// Verifies a candidate hit of signature `id`'s watched atom at `position`; returns where the match ends.
+    mutating func verify(_ body: CompiledBody, id: Int, atomAt position: Int, in verifier: PartVerifier) -> Int? {
         touch(id)
-        if matched[id] { return false }
+        if matched[id] { return nil }
         let watched = body.parts[body.watchedPart]
-        guard let hit = verifier.occurrence(of: watched, literalAt: position - watched.atomOffset) else { return false }
-        if hit.earliestEnd >= rightFailedFrom[id] { return false }
+        guard let hit = verifier.occurrence(of: watched, literalAt: position - watched.atomOffset) else { return nil }
+        if hit.earliestEnd >= rightFailedFrom[id] { return nil }
         if leftChainEnd[id] == .min {
             leftChainEnd[id] = chainEnd(body, parts: 0..<body.watchedPart, from: 0, verifier) ?? -1
         }
         let left = leftChainEnd[id]
-        if left < 0 || hit.latestStart < left + body.gaps[body.watchedPart] { return false }
-        guard chainEnd(body, parts: (body.watchedPart + 1)..<body.parts.count, from: hit.earliestEnd, verifier) != nil
+        if left < 0 || hit.latestStart < left + body.gaps[body.watchedPart] { return nil }
+        guard let end = chainEnd(body, parts: (body.watchedPart + 1)..<body.parts.count, from: hit.earliestEnd, verifier)
         else {
             rightFailedFrom[id] = hit.earliestEnd
-            return false
+            return nil
         }
         matched[id] = true
-        return true
+        return end
     }
 
-    /// Whether an anchored signature matches starting exactly at `start`.
-    mutating func verifyAnchored(_ body: CompiledBody, id: Int, start: Int, in verifier: PartVerifier) -> Bool {
+    /// Whether an anchored signature matches starting exactly at `start`; returns where the match ends.
+    mutating func verifyAnchored(_ body: CompiledBody, id: Int, start: Int, in verifier: PartVerifier) -> Int? {
         touch(id)
-        if matched[id] { return false }
-        guard let end = verifier.anchoredEnd(of: body.parts[0], at: start),
-            chainEnd(body, parts: 1..<body.parts.count, from: end, verifier) != nil
-        else { return false }
+        if matched[id] { return nil }
+        guard let first = verifier.anchoredEnd(of: body.parts[0], at: start),
+            let end = chainEnd(body, parts: 1..<body.parts.count, from: first, verifier)
+        else { return nil }
         matched[id] = true
-        return true
+        return end
     }
 
     /// Matches `parts` in order, each at its earliest, starting after `from`; the last end, or `nil`.

@@ -36,6 +36,8 @@ struct PatternPart: Sendable {
     var atomScore: Int
     /// The least number of bytes before the atom's literal element.
     var minimumPrefix: Int
+    /// The least number of bytes the part spans.
+    var minimumLength: Int { elements.reduce(0) { $0 + $1.lengthRange.lowerBound } }
 
     init(elements: [PatternElement]) {
         self.elements = elements

@@ -1,0 +1,36 @@
+/// clamscan's text normalisation: body signatures also run over a normalised copy of text files, in which
+/// upper-case ASCII is lowered, every run of whitespace becomes one space, and control bytes and bytes above
+/// 0x7F are dropped (libclamav `textnorm.c`). A signature written for `" to produce "` thus matches a file
+/// whose text breaks the line before "to".
+enum TextNormalizer {
+    /// How many leading bytes decide whether content is text.
+    static let sniffLength = 1024
+
+    /// Whether clamscan would treat the content as text: no NUL byte among the first ``sniffLength`` bytes.
+    static func isText(_ data: UnsafeRawBufferPointer) -> Bool {
+        guard !data.isEmpty else { return false }
+        return !data.prefix(sniffLength).contains(0)
+    }
+
+    /// Writes the normalised form of `data` into `output` (replacing its contents).
+    static func normalize(_ data: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(data.count)
+        var spaceWritten = false
+        for c in data {
+            switch c {
+            case 0x09...0x0D, 0x20:
+                if !spaceWritten { output.append(0x20) }
+                spaceWritten = true
+            case 0x41...0x5A:
+                output.append(c + 32)
+                spaceWritten = false
+            case 0x21...0x7F:
+                output.append(c)
+                spaceWritten = false
+            default:
+                continue  // dropped without ending a run of whitespace
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Testing
+import VigilEngine
+import VigilSignatures
+import VigilTestSupport
+
+/// Builds an engine from `.ndb` lines and scans `data`, returning the names found (every match).
+func bodyMatches(_ lines: [String], _ data: [UInt8]) throws -> [String] {
+    let set = try SignatureSet.parse(Array(lines.joined(separator: "\n").utf8), kind: .ndb, file: "t.ndb")
+    #expect(set.skipped.isEmpty)
+    var scanner = Scanner(engine: Engine(set))
+    return data.withUnsafeBytes { scanner.scan($0, allMatch: true) }.map(\.name)
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+struct BodyCase: CustomTestStringConvertible, Sendable {
+    var hex: String
+    var offset = "*"
+    var data: String
+    var matches: Bool
+    var testDescription: String { "\(offset):\(hex) on '\(data)' → \(matches)" }
+}
+
+@Suite("Body signatures (.ndb)")
+struct BodyMatchingTests {
+    static let cases: [BodyCase] = [
+        // plain hex ("hello")
+        BodyCase(hex: "68656c6c6f", data: "xx hello xx", matches: true),
+        BodyCase(hex: "68656c6c6f", data: "\0xx hellO xx", matches: false),
+        BodyCase(hex: "68656C6C6F", data: "hello", matches: true),
+        // ?? any byte
+        BodyCase(hex: "6865??6c6f", data: "heXlo", matches: true),
+        BodyCase(hex: "6865??6c6f", data: "helo", matches: false),
+        // nibbles: 6? matches 0x60-0x6f; ?c matches low nibble c
+        BodyCase(hex: "68656?6c6f", data: "hello", matches: true),
+        BodyCase(hex: "68656?6c6f", data: "\0heLlo", matches: false),
+        BodyCase(hex: "6865?c6c6f", data: "he|lo", matches: true),
+        BodyCase(hex: "6865?c6c6f", data: "hemlo", matches: false),
+        // * any number of bytes, in order
+        BodyCase(hex: "6865*6c6f", data: "he......lo", matches: true),
+        BodyCase(hex: "6865*6c6f", data: "lo......he", matches: false),
+        BodyCase(hex: "6865*6c6f*7a7a", data: "he lo zz", matches: true),
+        BodyCase(hex: "6865*6c6f*7a7a", data: "zz he lo", matches: false),
+        // {n} exactly n bytes
+        BodyCase(hex: "6162{3}6364", data: "ab123cd", matches: true),
+        BodyCase(hex: "6162{3}6364", data: "ab12cd", matches: false),
+        BodyCase(hex: "6162{3}6364", data: "ab1234cd", matches: false),
+        // {n-m}
+        BodyCase(hex: "6162{2-4}6364", data: "ab12cd", matches: true),
+        BodyCase(hex: "6162{2-4}6364", data: "ab1234cd", matches: true),
+        BodyCase(hex: "6162{2-4}6364", data: "ab1cd", matches: false),
+        BodyCase(hex: "6162{2-4}6364", data: "ab12345cd", matches: false),
+        // {-n}: at most n
+        BodyCase(hex: "6162{-2}6364", data: "abcd", matches: true),
+        BodyCase(hex: "6162{-2}6364", data: "ab12cd", matches: true),
+        BodyCase(hex: "6162{-2}6364", data: "ab123cd", matches: false),
+        // {n-}: at least n
+        BodyCase(hex: "6162{3-}6364", data: "ab123456789cd", matches: true),
+        BodyCase(hex: "6162{3-}6364", data: "ab12cd", matches: false),
+        // alternatives
+        BodyCase(hex: "6162(63|64)6566", data: "abdef", matches: true),
+        BodyCase(hex: "6162(63|64)6566", data: "abxef", matches: false),
+        BodyCase(hex: "6162(6364|7879)6566", data: "abxyef", matches: true),
+        BodyCase(hex: "6162(6364|7879)6566", data: "abcyef", matches: false),
+        BodyCase(hex: "6162(63|7879)6566", data: "abxyef", matches: true),
+        BodyCase(hex: "6162(63|??)6566", data: "ab!ef", matches: true),
+        // offsets: exact start, and EOF-n
+        BodyCase(hex: "6162", offset: "0", data: "abcdef", matches: true),
+        BodyCase(hex: "6162", offset: "0", data: "xabcdef", matches: false),
+        BodyCase(hex: "6364", offset: "2", data: "abcdef", matches: true),
+        BodyCase(hex: "6364", offset: "3", data: "abcdef", matches: false),
+        BodyCase(hex: "6566", offset: "EOF-2", data: "abcdef", matches: true),
+        BodyCase(hex: "6566", offset: "EOF-3", data: "abcdef", matches: false),
+        BodyCase(hex: "6364*6566", offset: "EOF-4", data: "abcdef", matches: true),
+        BodyCase(hex: "6162{2}6566", offset: "0", data: "ab12ef", matches: true),
+        // a jump at either end of a part
+        BodyCase(hex: "{2}6364", data: "abcd", matches: true),
+        BodyCase(hex: "{3}6364", data: "abcd", matches: false),
+        // the watched part is not the first: earlier parts must still come first
+        BodyCase(hex: "6161*7a7a7a7a*6262", data: "aa zzzz bb", matches: true),
+        BodyCase(hex: "6161*7a7a7a7a*6262", data: "zzzz aa bb", matches: false),
+        BodyCase(hex: "6161*7a7a7a7a*6262", data: "aa bb zzzz", matches: false),
+        // a bounded jump whose earliest candidate fails but a later one succeeds
+        BodyCase(hex: "6162{0-3}6364{0-1}6566", data: "abcd--abcdef", matches: true),
+    ]
+
+    @Test(arguments: cases)
+    func matching(_ c: BodyCase) throws {
+        let found = try bodyMatches(["T:0:\(c.offset):\(c.hex)"], bytes(c.data))
+        #expect(found == (c.matches ? ["T"] : []))
+    }
+
+    /// clamscan also matches body signatures against normalised text: lower case, whitespace runs folded.
+    @Test func normalisedTextMatches() throws {
+        let sig = ["N:0:*:20746f2070726f6475636520"]  // " to produce "
+        #expect(try bodyMatches(sig, bytes("used\nTo\t\tProduce it")) == ["N"])
+        #expect(try bodyMatches(sig, bytes("used\u{1}\nto produce it")) == ["N"])
+        #expect(try bodyMatches(sig, bytes("used\0\nto produce it")).isEmpty)  // binary: raw bytes only
+    }
+
+    /// clamscan reports a literal signature before a wildcard one found earlier in the same 128 KiB buffer,
+    /// and any match of an earlier buffer first.
+    @Test func reportOrderFollowsClamscan() throws {
+        let lines = ["W:0:*:0102030405??0708090a0b0c", "L:0:*:1112131415161718191a1b1c"]
+        let wildcard: [UInt8] = [1, 2, 3, 4, 5, 0xEE, 7, 8, 9, 10, 11, 12]
+        let literal: [UInt8] = Array(0x11...0x1C)
+        func first(_ data: [UInt8]) throws -> String? {
+            let set = try SignatureSet.parse(bytes(lines.joined(separator: "\n")), kind: .ndb, file: "t.ndb")
+            var scanner = Scanner(engine: Engine(set))
+            return data.withUnsafeBytes { scanner.scan($0) }.first?.name
+        }
+        let pad = [UInt8](repeating: 0, count: 100)
+        #expect(try first(pad + wildcard + pad + literal) == "L")
+        #expect(try first(pad + literal + pad + wildcard) == "L")
+        let far = [UInt8](repeating: 0, count: 300_000)
+        #expect(try first(pad + wildcard + far + literal) == "W")
+    }
+
+    @Test func firstMatchOnlyUnlessAllMatch() throws {
+        let set = try SignatureSet.parse(bytes("A:0:*:6162\nB:0:*:6364"), kind: .ndb, file: "t.ndb")
+        var scanner = Scanner(engine: Engine(set))
+        let data = bytes("ab cd")
+        #expect(data.withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["A"])
+        #expect(Set(data.withUnsafeBytes { scanner.scan($0, allMatch: true) }.map(\.name)) == ["A", "B"])
+    }
+
+    @Test func stateDoesNotLeakBetweenFiles() throws {
+        let set = try SignatureSet.parse(bytes("A:0:*:61626364"), kind: .ndb, file: "t.ndb")
+        var scanner = Scanner(engine: Engine(set))
+        #expect(bytes("abcd").withUnsafeBytes { scanner.scan($0) }.count == 1)
+        #expect(bytes("abce").withUnsafeBytes { scanner.scan($0) }.isEmpty)
+        #expect(bytes("xabcd").withUnsafeBytes { scanner.scan($0) }.count == 1)
+    }
+
+    @Test func manySignaturesShareOnePass() throws {
+        // 2,000 signatures with distinct atoms; each planted one is found, others are not.
+        var lines: [String] = []
+        for i in 0..<2000 { lines.append("S\(i):0:*:" + bytes("sig-\(i)-end").map { hex($0) }.joined()) }
+        let found = try bodyMatches(lines, bytes("..sig-7-end..sig-1999-end..sig-20-en"))
+        #expect(Set(found) == ["S7", "S1999"])
+    }
+
+    /// Differential check against a naive backtracking matcher over random patterns and data.
+    @Test func agreesWithNaiveMatcher() throws {
+        var rng = SplitMix(seed: 42)
+        for round in 0..<400 {
+            let (text, tokens) = randomPattern(&rng)
+            let data = (0..<Int(rng.next() % 40)).map { _ in UInt8(0x61 + rng.next() % 4) }
+            let expected = naiveMatches(tokens, data)
+            let found = try bodyMatches(["R:0:*:\(text)"], data)
+            #expect(found == (expected ? ["R"] : []), "round \(round): \(text) on \(data)")
+        }
+    }
+}
+
+func hex(_ b: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A random pattern over the alphabet a-d, valid for clamscan: every part keeps two fixed bytes.
+func randomPattern(_ rng: inout SplitMix) -> (String, [HexToken]) {
+    var text = ""
+    var tokens: [HexToken] = []
+    func literal(_ n: Int) {
+        for _ in 0..<n {
+            let b = UInt8(0x61 + rng.next() % 4)
+            text += hex(b)
+            tokens.append(.byte(.literal(b)))
+        }
+    }
+    literal(2)
+    for _ in 0..<Int(rng.next() % 4) {
+        switch rng.next() % 5 {
+        case 0:
+            text += "??"
+            tokens.append(.byte(MaskedByte(value: 0, mask: 0)))
+        case 1:
+            let lo = Int(rng.next() % 3), hi = lo + Int(rng.next() % 3)
+            text += "{\(lo)-\(hi)}"
+            tokens.append(.gap(minimum: lo, maximum: hi))
+        case 2:
+            text += "*"
+            tokens.append(.gap(minimum: 0, maximum: nil))
+        case 3:
+            let a = UInt8(0x61 + rng.next() % 4), b = UInt8(0x61 + rng.next() % 4)
+            text += "(\(hex(a))|\(hex(b))\(hex(a)))"
+            tokens.append(.alternatives([[.literal(a)], [.literal(b), .literal(a)]]))
+        default:
+            let n = Int(rng.next() % 3)
+            text += "{-\(n)}"
+            tokens.append(.gap(minimum: 0, maximum: n))
+        }
+        literal(2)
+    }
+    return (text, tokens)
+}
+
+/// Exhaustive backtracking: does the pattern occur anywhere in `data`?
+func naiveMatches(_ tokens: [HexToken], _ data: [UInt8]) -> Bool {
+    func at(_ t: Int, _ p: Int) -> Bool {
+        if t == tokens.count { return true }
+        switch tokens[t] {
+        case .byte(let b): return p < data.count && b.matches(data[p]) && at(t + 1, p + 1)
+        case .alternatives(let alts):
+            return alts.contains { alt in
+                p + alt.count <= data.count && zip(alt, data[p...]).allSatisfy { $0.matches($1) } && at(t + 1, p + alt.count)
+            }
+        case .gap(let lo, let hi):
+            let top = min(hi ?? data.count, data.count - p)
+            return lo <= top && (lo...top).contains { at(t + 1, p + $0) }
+        }
+    }
+    return (0...data.count).contains { at(0, $0) }
+}
