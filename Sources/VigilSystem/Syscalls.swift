@@ -18,8 +18,6 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// The system's message for the code, as `strerror` gives it.
     public var description: String { String(cString: strerror(code)) }
 
-    /// `ENOENT`: the path does not exist.
-    public static let noEntry = Errno(ENOENT)
     /// `EACCES`: permission denied.
     public static let accessDenied = Errno(EACCES)
 }
@@ -208,12 +206,6 @@ public func listDirectory(_ directory: FileDescriptor) -> Result<[DirectoryEntry
         entries.append(DirectoryEntry(name: name, kind: FileKind(direntType: entry.pointee.d_type)))
     }
     return .success(entries)
-}
-
-/// `fstatat` without following links, for `d_type`-less file systems.
-public func fileStatus(_ name: String, in directory: FileDescriptor) -> Result<FileStatus, Errno> {
-    var st = stat()
-    return valueOrErrno({ fstatat(directory.rawValue, name, &st, AT_SYMLINK_NOFOLLOW) }).map { _ in FileStatus(st) }
 }
 
 /// Reads a whole file into memory (signature files; not for scanned content, which uses reused buffers).

@@ -2,6 +2,10 @@ import ArgumentParser
 import VigilScan
 import VigilSystem
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `vigil` command: argument parsing and wiring only; the work is in the libraries.
 @main
 struct Vigil: ParsableCommand {
@@ -10,6 +14,20 @@ struct Vigil: ParsableCommand {
         abstract: "An open, auditable anti-malware scanner that reads ClamAV signatures.",
         version: ScanSummary.engineVersion,
         subcommands: [Scan.self])
+
+    /// Usage errors exit with status 2, like every other error (DESIGN.md: 0 clean, 1 found, 2 error),
+    /// instead of ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 1 || code.rawValue == 2 { exit(withError: error) }
+            FileDescriptor.standardError.writeAll(fullMessage(for: error) + "\n")
+            Glibc.exit(2)
+        }
+    }
 }
 
 /// `vigil scan`: clamscan's options, clamscan's output.
@@ -45,27 +63,26 @@ struct Scan: ParsableCommand {
     @Option(name: .customLong("exclude-dir"), help: "Do not enter directories whose path matches this POSIX regex.")
     var excludeDir: [String] = []
 
-    @Option(name: .customLong("max-filesize"), help: "Skip files larger than this (bytes, or K/M/G; default 100M).")
+    @Option(name: .customLong("max-filesize"), help: "Do not scan files larger than this (bytes, or a number with K, M or G).")
     var maxFileSize: String = "100M"
 
-    @Option(name: .customLong("max-scansize"), help: "Scan at most this much per file (default 400M).")
+    @Option(name: .customLong("max-scansize"), help: "Do not scan files larger than this (ClamAV's MaxScanSize).")
     var maxScanSize: String = "400M"
 
     @Flag(name: .customLong("no-progress"), help: "Never show the progress line.")
     var noProgress = false
 
-    @Argument(help: "Files, directories, or - for standard input.")
-    var paths: [String]
+    @Argument(help: "Files, directories, or - for standard input (default: the current directory).")
+    var paths: [String] = []
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if parseSize(maxFileSize) == nil { throw ValidationError("--max-filesize: invalid size '\(maxFileSize)'") }
         if parseSize(maxScanSize) == nil { throw ValidationError("--max-scansize: invalid size '\(maxScanSize)'") }
-        if paths.isEmpty { throw ValidationError("name at least one path to scan (- for standard input)") }
     }
 
     func run() throws {
-        var configuration = ScanConfiguration(paths: paths, jobs: jobs ?? onlineProcessorCount())
+        var configuration = ScanConfiguration(paths: paths.isEmpty ? ["."] : paths, jobs: jobs ?? onlineProcessorCount())
         configuration.databases = database
         configuration.infectedOnly = infected
         configuration.summary = !noSummary

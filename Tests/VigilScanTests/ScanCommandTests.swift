@@ -120,6 +120,13 @@ struct ScanCommandTests {
         #expect(run.stdout == "\(dir.path)/nope: No such file or directory ERROR\n")
     }
 
+    @Test func noPathScansTheCurrentDirectory() throws {
+        try dir.write("here", TestContent.eicar)
+        let run = try Vigil.run(["scan", "--no-summary"], currentDirectory: dir.path)
+        #expect(run.stdout == "./here: Eicar-Test-Signature FOUND\n")
+        #expect(try Vigil.run(["scan", "--no-such-option"]).status == 2)
+    }
+
     @Test func foundWinsOverError() throws {
         let eicar = try dir.write("e", TestContent.eicar)
         let run = try Vigil.run(["scan", "--no-summary", eicar, dir.path + "/nope"])
@@ -201,7 +208,7 @@ struct ScanCommandTests {
         let roomy = try Vigil.run(["scan", "--no-summary", "-d", db, "--max-filesize", "1M", file])
         #expect(roomy.stdout == "\(file): A FOUND\n")
         let bad = try Vigil.run(["scan", "--max-filesize", "lots", file])
-        #expect(bad.status != 0)
+        #expect(bad.status == 2)
         #expect(bad.stderr.contains("--max-filesize: invalid size 'lots'"))
     }
 

@@ -9,9 +9,6 @@ import VigilSignatures
 struct PartVerifier {
     let data: UnsafeRawBufferPointer
 
-    @inline(__always)
-    func byteAt(_ i: Int) -> UInt8 { data[i] }
-
     func literalMatches(_ bytes: [UInt8], at position: Int) -> Bool {
         guard position >= 0, position + bytes.count <= data.count else { return false }
         return bytes.withUnsafeBytes { memcmp(data.baseAddress! + position, $0.baseAddress!, bytes.count) == 0 }
