@@ -158,17 +158,9 @@ struct ScanCommandTests {
         } else {
             arguments = [Vigil.executable]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments + ["scan", "--no-summary", file]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(text == "\(file): Access denied ERROR\n")
-        #expect(process.terminationStatus == 2)
+        let run = try Vigil.runProgram("/usr/bin/env", arguments + ["scan", "--no-summary", file])
+        #expect(run.stdout == "\(file): Access denied ERROR\n")
+        #expect(run.status == 2)
     }
 
     @Test func emptyFilesAndSymlinks() throws {
@@ -261,16 +253,13 @@ struct ScanCommandTests {
     @Test func progressLineOnATerminalIsErased() throws {
         try dir.write("a", TestContent.noise(10_000, seed: 3))
         // `script` gives the scan a terminal; the progress line is drawn on it and erased at the end.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qec", "\(Vigil.executable) scan --no-summary \(dir.path) && sleep 0", "/dev/null"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = Pipe()
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let run = try Vigil.runProgram(
+            "/usr/bin/script", ["-qec", "\(Vigil.executable) scan --no-summary \(dir.path)", "/dev/null"])
+        let text = run.stdout
         #expect(text.contains("\(dir.path)/a: OK"))
-        #expect(!text.contains("files, ") || text.contains("\r\u{1B}[K"))
+        let drawn = try #require(text.range(of: " MB/s", options: .backwards), "no progress line drawn")
+        #expect(text[drawn.upperBound...].contains("\r\u{1B}[K"), "progress line not erased")
+        // Without a terminal there is no progress line at all.
+        #expect(!(try Vigil.run(["scan", dir.path]).stderr.contains("MB/s")))
     }
 }

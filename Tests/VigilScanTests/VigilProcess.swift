@@ -24,8 +24,15 @@ enum Vigil {
     static func run(_ arguments: [String], input: [UInt8]? = nil, environment: [String: String] = [:],
         currentDirectory: String? = nil) throws -> VigilRun
     {
+        try runProgram(executable, arguments, input: input, environment: environment, currentDirectory: currentDirectory)
+    }
+
+    /// Runs any program the same way (`setpriv`, `script` wrapping vigil).
+    static func runProgram(_ program: String, _ arguments: [String], input: [UInt8]? = nil,
+        environment: [String: String] = [:], currentDirectory: String? = nil) throws -> VigilRun
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["VIGIL_DATABASE"] = nil

@@ -48,6 +48,7 @@ public enum ScanCommand {
                 }
             }
         }
+        sink.drawProgress()
         let ticker = showProgress ? startTicker(sink) : nil
 
         let walker = TreeWalker(
@@ -130,7 +131,7 @@ public enum ScanCommand {
 
     private static func startTicker(_ sink: OutputSink) -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vigil.progress"))
-        timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(250))
+        timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
         timer.setEventHandler { sink.drawProgress() }
         timer.resume()
         return timer
