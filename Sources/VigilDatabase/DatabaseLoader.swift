@@ -84,11 +84,10 @@ public enum DatabaseLoader {
             }
             let bytes: [UInt8]
             switch readWholeFile(path) {
-            case .success(let b): bytes = b
+            case .success(let file):
+                bytes = file.bytes
+                newest = max(newest, file.status.modificationTime)
             case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
-            }
-            if case .success(let status) = fileStatus(path, followLinks: true) {
-                newest = max(newest, status.modificationTime)
             }
             do {
                 let parsed = try SignatureSet.parse(bytes, kind: kind, file: path)

@@ -39,17 +39,14 @@ public final class Engine: Sendable {
     let names: [String]
     let hashes: HashIndex
     let bodies: BodyMatcher
-    let hashKinds: [Int: HashAlgorithm]
 
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
     public init(_ signatures: SignatureSet, builtins: Bool = false) {
         var names: [String] = []
         var hashes = HashIndex()
-        var kinds: [Int: HashAlgorithm] = [:]
         var all = signatures.hashes
         if builtins { all += BuiltinSignatures.hashes }
         for signature in all {
-            kinds[names.count] = signature.algorithm
             hashes.add(signature, name: names.count)
             names.append(signature.name)
         }
@@ -60,7 +57,6 @@ public final class Engine: Sendable {
         }
         self.names = names
         self.hashes = hashes
-        self.hashKinds = kinds
         self.bodies = BodyMatcher(compiled)
         self.detectsEICAR = builtins
         self.signatureCount = all.count + compiled.count + (builtins ? 1 : 0)

@@ -208,20 +208,26 @@ public func listDirectory(_ directory: FileDescriptor) -> Result<[DirectoryEntry
     return .success(entries)
 }
 
-/// Reads a whole file into memory (signature files; not for scanned content, which uses reused buffers).
-public func readWholeFile(_ path: String) -> Result<[UInt8], Errno> {
+/// Reads a whole file into memory with its status from the same descriptor (signature files; not for scanned
+/// content, which uses reused buffers).
+public func readWholeFile(_ path: String) -> Result<(bytes: [UInt8], status: FileStatus), Errno> {
     let fd: FileDescriptor
     switch FileDescriptor.openForReading(path) {
     case .success(let d): fd = d
     case .failure(let e): return .failure(e)
     }
     defer { fd.close() }
+    let status: FileStatus
+    switch fd.status() {
+    case .success(let s): status = s
+    case .failure(let e): return .failure(e)
+    }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let n = chunk.withUnsafeMutableBytes { fd.read(into: $0) }
         switch n {
-        case .success(0): return .success(bytes)
+        case .success(0): return .success((bytes, status))
         case .success(let k): bytes.append(contentsOf: chunk[0..<k])
         case .failure(let e): return .failure(e)
         }

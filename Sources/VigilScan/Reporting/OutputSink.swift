@@ -23,23 +23,14 @@ final class OutputSink: @unchecked Sendable {
                 s.bytes += bytes
             }
             guard !text.isEmpty else { return }
-            if s.progressShown {
-                FileDescriptor.standardError.writeAll("\r\u{1B}[K")
-                s.progressShown = false
-            }
+            Self.erase(&s)
             FileDescriptor.standardOutput.writeAll(text)
         }
     }
 
-    /// Writes a line to standard error (warnings, errors before the scan).
-    func warn(_ text: String) {
-        state.withLock { s in
-            if s.progressShown {
-                FileDescriptor.standardError.writeAll("\r\u{1B}[K")
-                s.progressShown = false
-            }
-            FileDescriptor.standardError.writeAll(text + "\n")
-        }
+    private static func erase(_ s: inout State) {
+        if s.progressShown { FileDescriptor.standardError.writeAll("\r\u{1B}[K") }
+        s.progressShown = false
     }
 
     /// Redraws the progress line: files, data, rate.
@@ -56,9 +47,6 @@ final class OutputSink: @unchecked Sendable {
 
     /// Erases the progress line for good.
     func finishProgress() {
-        state.withLock { s in
-            if s.progressShown { FileDescriptor.standardError.writeAll("\r\u{1B}[K") }
-            s.progressShown = false
-        }
+        state.withLock { Self.erase(&$0) }
     }
 }
