@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilSignatures", targets: ["VigilSignatures"]),
+        .library(name: "VigilFormats", targets: ["VigilFormats"]),
         .library(name: "VigilEngine", targets: ["VigilEngine"]),
         .library(name: "VigilDatabase", targets: ["VigilDatabase"]),
         .library(name: "VigilScan", targets: ["VigilScan"]),
@@ -18,9 +19,11 @@ let package = Package(
         .target(name: "VigilSystem", dependencies: ["CVigilLibc"]),
         .target(name: "VigilSignatures"),
         .target(name: "CVigilLibc"),
+        .systemLibrary(name: "CVigilZlib", path: "Sources/CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "VigilFormats", dependencies: ["CVigilZlib"]),
         .target(
             name: "VigilEngine",
-            dependencies: ["VigilSignatures", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["VigilSignatures", "VigilFormats", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "VigilDatabase", dependencies: ["VigilEngine", "VigilSignatures", "VigilSystem"]),
         .target(name: "VigilScan", dependencies: ["VigilDatabase", "VigilEngine", "VigilSystem"]),
@@ -30,6 +33,7 @@ let package = Package(
         ),
         .target(name: "VigilTestSupport", dependencies: ["VigilSystem"], path: "Tests/VigilTestSupport"),
         .testTarget(name: "VigilSignaturesTests", dependencies: ["VigilSignatures"]),
+        .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "VigilTestSupport"]),
         .testTarget(name: "VigilEngineTests", dependencies: ["VigilEngine", "VigilTestSupport"]),
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "VigilTestSupport", "vigil"]),
     ]
