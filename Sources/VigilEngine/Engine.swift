@@ -10,6 +10,8 @@ public struct Detection: Sendable, Equatable, CustomStringConvertible {
         case hash(HashAlgorithm)
         /// A body pattern (`.ndb`).
         case body
+        /// A logical signature (`.ldb`).
+        case logical
         /// The built-in EICAR test-file rule.
         case eicar
     }
@@ -39,6 +41,12 @@ public final class Engine: Sendable {
     let names: [String]
     let hashes: HashIndex
     let bodies: BodyMatcher
+    let logicals: [CompiledLogical]
+    /// The logical signature owning each subsignature slot.
+    let slotOwners: [Int]
+    /// Per target type: the logical signatures evaluated on every layer of that type (their expression holds
+    /// without matches), in load order.
+    let alwaysEvaluated: [[Int]]
 
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
     public init(_ signatures: SignatureSet, builtins: Bool = false) {
@@ -50,16 +58,33 @@ public final class Engine: Sendable {
             hashes.add(signature, name: names.count)
             names.append(signature.name)
         }
-        var compiled: [CompiledBody] = []
+        var patterns: [CompiledBody] = []
         for signature in signatures.bodies {
-            compiled.append(CompiledBody(signature, name: names.count))
+            patterns.append(CompiledBody(signature.pattern, owner: .body(name: names.count), target: signature.target,
+                offset: signature.offset))
             names.append(signature.name)
+        }
+        var logicals: [CompiledLogical] = []
+        var slotOwners: [Int] = []
+        var alwaysEvaluated = Array(repeating: [Int](), count: TargetType.highest + 1)
+        for signature in signatures.logicals {
+            let logical = CompiledLogical(signature, name: names.count, firstSlot: slotOwners.count)
+            names.append(signature.name)
+            for case .hex(let subsignature) in signature.subsignatures {
+                patterns += CompiledLogical.patterns(of: subsignature, slot: slotOwners.count, target: logical.target)
+                slotOwners.append(logicals.count)
+            }
+            if logical.holdsWithoutMatches { alwaysEvaluated[logical.target].append(logicals.count) }
+            logicals.append(logical)
         }
         self.names = names
         self.hashes = hashes
-        self.bodies = BodyMatcher(compiled)
+        self.bodies = BodyMatcher(patterns)
+        self.logicals = logicals
+        self.slotOwners = slotOwners
+        self.alwaysEvaluated = alwaysEvaluated
         self.detectsEICAR = builtins
-        self.signatureCount = all.count + compiled.count + (builtins ? 1 : 0)
+        self.signatureCount = all.count + signatures.bodies.count + logicals.count + (builtins ? 1 : 0)
     }
 }
 
@@ -73,7 +98,7 @@ public struct Scanner {
     /// Creates a scanner for `engine`.
     public init(engine: Engine) {
         self.engine = engine
-        state = BodyScanState(count: engine.bodies.bodies.count)
+        state = BodyScanState(count: engine.bodies.bodies.count, slots: engine.slotOwners.count)
     }
 
     /// Scans the whole content of one file or stream.
@@ -81,31 +106,74 @@ public struct Scanner {
     /// - Parameters:
     ///   - data: the content.
     ///   - allMatch: report every matching signature, not only the first (clamscan's `--allmatch`).
-    /// - Returns: detections in clamscan's order: EICAR, body signatures (raw content, then normalised text),
-    ///   then hash signatures.
+    /// - Returns: detections in clamscan's order: EICAR, then per layer (the raw content; for text its
+    ///   normalised form, for other data a second pass for target type 14) body signatures, whole-file
+    ///   hashes and logical signatures.
     public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [Detection] {
         var found: [Detection] = []
+        // clamscan does not scan files of five bytes or fewer.
+        guard data.count > 5 else { return found }
         if engine.detectsEICAR, BuiltinSignatures.isEICAR(data) {
             found.append(Detection(name: BuiltinSignatures.eicarName, kind: .eicar))
             if !allMatch { return found }
         }
-        var bodyMatches = engine.bodies.scan(data, state: &state, all: allMatch)
-        if (bodyMatches.isEmpty || allMatch) && !engine.bodies.bodies.isEmpty && TextNormalizer.isText(data) {
+        let layout = FileLayout(data)
+        let done = scanLayer(data, target: layout.target, geometry: layout.geometry, hashes: true,
+            allMatch: allMatch, into: &found)
+        if done { return found }
+        switch layout.kind {
+        case .text:
             TextNormalizer.normalize(data, into: &normalized)
-            let more = normalized.withUnsafeBytes { engine.bodies.scan($0, state: &state, all: allMatch) }
-            bodyMatches += more.filter { !bodyMatches.contains($0) }
-        }
-        for id in bodyMatches {
-            found.append(Detection(name: engine.names[engine.bodies.bodies[id].name], kind: .body))
-            if !allMatch { return found }
-        }
-        let algorithms = engine.hashes.algorithms(forSize: data.count)
-        for (algorithm, digest) in ContentHasher.digests(of: data, algorithms) {
-            for name in engine.hashes.matches(algorithm, digest: digest, size: data.count) {
-                found.append(Detection(name: engine.names[name], kind: .hash(algorithm)))
-                if !allMatch { return found }
+            _ = normalized.withUnsafeBytes {
+                scanLayer($0, target: 7, geometry: nil, hashes: false, allMatch: allMatch, into: &found)
             }
+        case .binary where allMatch || engine.bodies.hasPatterns(for: 14):
+            _ = scanLayer(data, target: 14, geometry: nil, hashes: true, allMatch: allMatch, into: &found)
+        default: break
         }
         return found
+    }
+
+    /// Scans one layer: body signatures, then whole-file hashes, then logical signatures. Returns whether
+    /// the scan is over (a detection without `allMatch`).
+    private mutating func scanLayer(_ data: UnsafeRawBufferPointer, target: Int, geometry: ExecutableGeometry?,
+        hashes: Bool, allMatch: Bool, into found: inout [Detection]) -> Bool
+    {
+        let offsets = OffsetResolver(size: data.count, geometry: geometry,
+            isExecutable: TargetType.executables.contains(target))
+        for id in engine.bodies.scan(data, target: target, offsets: offsets, state: &state, all: allMatch) {
+            guard case .body(let name) = engine.bodies.bodies[id].owner else { continue }
+            found.append(Detection(name: engine.names[name], kind: .body))
+            if !allMatch { return true }
+        }
+        if hashes {
+            let algorithms = engine.hashes.algorithms(forSize: data.count)
+            for (algorithm, digest) in ContentHasher.digests(of: data, algorithms) {
+                for name in engine.hashes.matches(algorithm, digest: digest, size: data.count) {
+                    found.append(Detection(name: engine.names[name], kind: .hash(algorithm)))
+                    if !allMatch { return true }
+                }
+            }
+        }
+        for index in logicalCandidates(target: target) {
+            let logical = engine.logicals[index]
+            if logical.matches(counts: { state.count($0) }, size: data.count, geometry: geometry) {
+                found.append(Detection(name: engine.names[logical.name], kind: .logical))
+                if !allMatch { return true }
+            }
+        }
+        return false
+    }
+
+    /// The logical signatures to evaluate on a layer: those whose subsignatures matched and those that hold
+    /// without matches; the target type's before the generic ones, each in load order.
+    private func logicalCandidates(target: Int) -> [Int] {
+        var touched = Set(state.touchedSlots.map { engine.slotOwners[$0] })
+        if target != 0 { touched.formUnion(engine.alwaysEvaluated[target]) }
+        touched.formUnion(engine.alwaysEvaluated[0])
+        return touched.sorted { a, b in
+            let (la, lb) = (engine.logicals[a], engine.logicals[b])
+            return (la.target == 0 ? 1 : 0, a) < (lb.target == 0 ? 1 : 0, b)
+        }
     }
 }

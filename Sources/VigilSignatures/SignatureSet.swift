@@ -13,7 +13,7 @@ public enum SignatureFileKind: String, Sendable, CaseIterable {
     }
 
     /// Whether Vigil loads this kind yet (the others are named in a warning and skipped).
-    public var isSupported: Bool { [.hdb, .hsb, .ndb].contains(self) }
+    public var isSupported: Bool { [.hdb, .hsb, .ndb, .ldb].contains(self) }
 
     /// Whether files of this kind hold potentially-unwanted-application signatures (`--detect-pua`).
     public var isPotentiallyUnwanted: Bool { [.hdu, .hsu, .mdu, .msu, .ndu, .ldu].contains(self) }
@@ -25,6 +25,8 @@ public struct SignatureSet: Sendable {
     public var hashes: [HashSignature] = []
     /// Body signatures.
     public var bodies: [BodySignature] = []
+    /// Logical signatures.
+    public var logicals: [LogicalSignature] = []
     /// Signatures skipped because they use what Vigil does not support yet.
     public var skipped: [SignatureError] = []
 
@@ -32,12 +34,13 @@ public struct SignatureSet: Sendable {
     public init() {}
 
     /// The number of signatures loaded.
-    public var count: Int { hashes.count + bodies.count }
+    public var count: Int { hashes.count + bodies.count + logicals.count }
 
     /// Adds another set's contents.
     public mutating func merge(_ other: SignatureSet) {
         hashes += other.hashes
         bodies += other.bodies
+        logicals += other.logicals
         skipped += other.skipped
     }
 
@@ -68,6 +71,10 @@ public struct SignatureSet: Sendable {
                 case .ndb:
                     if let signature = try BodySignature.parse(line: line[...], at: location) {
                         set.bodies.append(signature)
+                    }
+                case .ldb:
+                    if let signature = try LogicalSignature.parse(line: line[...], at: location) {
+                        set.logicals.append(signature)
                     }
                 default:
                     throw SignatureError(.unsupported, "\(kind.rawValue) files are not supported yet", at: location)

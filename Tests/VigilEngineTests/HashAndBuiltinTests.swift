@@ -9,7 +9,11 @@ func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { di
 func hashMatches(_ lines: [String], _ data: [UInt8], kind: SignatureFileKind = .hdb) throws -> [Detection] {
     let set = try SignatureSet.parse(Array(lines.joined(separator: "\n").utf8), kind: kind, file: "t.\(kind)")
     var scanner = Scanner(engine: Engine(set))
-    return data.withUnsafeBytes { scanner.scan($0, allMatch: true) }
+    var found: [Detection] = []
+    for detection in data.withUnsafeBytes({ scanner.scan($0, allMatch: true) }) where !found.contains(detection) {
+        found.append(detection)
+    }
+    return found
 }
 
 @Suite("Hash signatures (.hdb, .hsb) and the built-in set")

@@ -100,6 +100,9 @@ struct BodyLineTests {
         ("T:0:*:", "db.ndb:1:7: empty hex signature"),
         ("T:0:Q:4141", "db.ndb:1:5: invalid offset 'Q'"),
         ("T:x:*:4141", "db.ndb:1:3: invalid target type 'x'"),
+        ("T:0:EP+0:4141",
+            "db.ndb:1:5: offset relative to an executable's layout needs target type 1 (PE), 6 (ELF) or 9 (Mach-O)"),
+        ("T:1:S1-2:4141", "db.ndb:1:5: invalid offset 'S1-2'"),
         (":0:*:4141", "db.ndb:1:1: the signature has no name"),
         ("T:0:*", "db.ndb:1: expected NAME:TARGET:OFFSET:HEX[:MIN_FLEVEL[:MAX_FLEVEL]], found 3 fields"),
     ])
@@ -109,8 +112,8 @@ struct BodyLineTests {
     }
 
     @Test(arguments: [
-        "T:1:*:4141", "T:0:EP+0:4141", "T:0:10,20:4141", "T:0:SL+4:4141", "T:0:*:4141[1-2]42",
-        "T:0:*:4141!(aa|bb)", "T:0:*:4141(B)", "T:0:*:4141{5-2}4242",
+        "T:15:*:4141", "T:1:VI:4141", "T:0:*:4141[1-2]42", "T:0:*:4141!(aa|bb)", "T:0:*:4141(B)",
+        "T:0:*:4141{5-2}4242",
     ])
     func unsupportedIsSkippedNotMatched(line: String) throws {
         let set = try parse(line, .ndb)
@@ -118,6 +121,17 @@ struct BodyLineTests {
         #expect(set.skipped.count == 1)
         #expect(set.skipped[0].code == .unsupported)
         #expect(set.skipped[0].location.line == 1)
+    }
+
+    @Test func extendedOffsets() throws {
+        func offset(_ text: String) throws -> BodyOffset? { try parse("T:1:\(text):4141", .ndb).bodies.first?.offset }
+        #expect(try offset("10,20") == .at(.fileStart, delta: 10, shift: 20))
+        #expect(try offset("EOF-7,3") == .at(.fileEnd, delta: -7, shift: 3))
+        #expect(try offset("EP-16") == .at(.entryPoint, delta: -16, shift: 0))
+        #expect(try offset("EP+4,8") == .at(.entryPoint, delta: 4, shift: 8))
+        #expect(try offset("S2+100") == .at(.sectionStart(2), delta: 100, shift: 0))
+        #expect(try offset("SL+0") == .at(.lastSectionStart, delta: 0, shift: 0))
+        #expect(try offset("SE1") == .at(.wholeSection(1), delta: 0, shift: 0))
     }
 
     @Test func functionalityLevels() throws {
@@ -130,6 +144,7 @@ struct BodyLineTests {
         #expect(SignatureFileKind(path: "x.NDB") == .ndb)
         #expect(SignatureFileKind(path: "x.txt") == nil)
         #expect(SignatureFileKind(path: "dir.d/file") == nil)
-        #expect(SignatureFileKind.ldb.isSupported == false)
+        #expect(SignatureFileKind.ldb.isSupported)
+        #expect(SignatureFileKind.cdb.isSupported == false)
     }
 }

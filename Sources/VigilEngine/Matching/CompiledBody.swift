@@ -1,9 +1,29 @@
 import VigilSignatures
 
-/// A body signature ready to match: its parts, the gaps between them, and which part the prefilter watches.
+/// What a compiled pattern belongs to.
+enum PatternOwner: Sendable, Equatable {
+    /// An `.ndb` signature; the value indexes the engine's name table.
+    case body(name: Int)
+    /// A subsignature of a logical signature; the value is its slot in the engine's subsignature table.
+    case subsignature(slot: Int)
+}
+
+/// Where a pattern's match must meet a word boundary (`::f`).
+enum WordBoundary: Sendable, Equatable {
+    /// Not required.
+    case none
+    /// Bytes: the neighbours are not ASCII letters or digits.
+    case ascii
+    /// UTF-16LE: the neighbouring characters are not ASCII letters or digits.
+    case wide
+}
+
+/// A pattern ready to match: its parts, the gaps between them, and which part the prefilter watches.
 struct CompiledBody: Sendable {
-    /// Index of the signature's name in the engine's name table.
-    var name: Int
+    /// What a match counts for.
+    var owner: PatternOwner
+    /// ClamAV's target type.
+    var target: Int
     /// Where the pattern must start.
     var offset: BodyOffset
     /// Parts separated by unbounded gaps.
@@ -15,13 +35,25 @@ struct CompiledBody: Sendable {
     /// Whether the pattern is one literal run: clamscan matches those with its Boyer-Moore matcher, which runs
     /// before its Aho-Corasick matcher on each buffer, so they win the report order.
     var isPlain: Bool
+    /// Whether clamscan splits the pattern into parts (at `*` and at ranged or long jumps): such a pattern's
+    /// matches are counted by their ends, others by their starts.
+    var isSplit: Bool
+    /// The word boundary required around a match.
+    var boundary: WordBoundary
     /// The least number of bytes a match spans.
     var minimumLength: Int
+    /// The least length of the pattern's last piece (after its last split point): clamscan's Aho-Corasick
+    /// matcher reports a match where that piece starts, so the report order goes by it.
+    var lastPieceLength: Int
 
-    init(_ signature: BodySignature, name: Int) {
-        self.name = name
-        offset = signature.offset
-        let (parts, gaps) = PatternElement.parts(of: signature.pattern)
+    init(_ pattern: HexPattern, owner: PatternOwner, target: Int, offset: BodyOffset, caseless: Bool = false,
+        boundary: WordBoundary = .none)
+    {
+        self.owner = owner
+        self.target = target
+        self.offset = offset
+        self.boundary = boundary
+        let (parts, gaps) = PatternElement.parts(of: pattern, caseless: caseless)
         self.parts = parts
         self.gaps = gaps
         watchedPart = parts.indices.max(by: { parts[$0].atomScore < parts[$1].atomScore })!
@@ -30,7 +62,19 @@ struct CompiledBody: Sendable {
         } else {
             isPlain = false
         }
+        isSplit = pattern.tokens.contains(where: \.splitsPattern)
         minimumLength = parts.flatMap(\.elements).reduce(0) { $0 + $1.lengthRange.lowerBound } + gaps.reduce(0, +)
+        var tail = 0
+        pieces: for token in pattern.tokens.reversed() {
+            switch token {
+            case .byte: tail += 1
+            case .alternatives(let alts): tail += alts.map(\.count).min()!
+            case .gap(let lo, _):
+                if token.splitsPattern { break pieces }
+                tail += lo
+            }
+        }
+        lastPieceLength = tail
     }
 }
 
@@ -44,19 +88,47 @@ struct BodyScanState {
     /// The watched part's end from which the rest was already found impossible (later ends fail too).
     private var rightFailedFrom: [Int]
     private var matched: [Bool]
+    /// Per subsignature slot: matches counted, and the last start (or end) counted.
+    private var slotStamp: [UInt32]
+    private var slotCount: [Int]
+    private var slotLast: [Int]
+    /// The slots counted in this layer, so that only their logical signatures are evaluated.
+    private(set) var touchedSlots: [Int] = []
 
-    init(count: Int) {
+    init(count: Int, slots: Int) {
         stamp = Array(repeating: 0, count: count)
         leftChainEnd = Array(repeating: 0, count: count)
         rightFailedFrom = Array(repeating: 0, count: count)
         matched = Array(repeating: false, count: count)
+        slotStamp = Array(repeating: 0, count: slots)
+        slotCount = Array(repeating: 0, count: slots)
+        slotLast = Array(repeating: 0, count: slots)
     }
 
     mutating func reset() {
         generation &+= 1
         if generation == 0 {
             for i in stamp.indices { stamp[i] = 0 }
+            for i in slotStamp.indices { slotStamp[i] = 0 }
             generation = 1
+        }
+        touchedSlots.removeAll(keepingCapacity: true)
+    }
+
+    /// How many matches subsignature `slot` has in this layer.
+    func count(_ slot: Int) -> Int { slotStamp[slot] == generation ? slotCount[slot] : 0 }
+
+    /// Counts a match of `slot` at `position` (a start, or an end for split patterns) unless it is not past
+    /// the last one counted: clamscan counts each start once, however many variants match there.
+    mutating func countMatch(_ slot: Int, at position: Int) {
+        if slotStamp[slot] != generation {
+            slotStamp[slot] = generation
+            slotCount[slot] = 1
+            slotLast[slot] = position
+            touchedSlots.append(slot)
+        } else if position > slotLast[slot] {
+            slotCount[slot] += 1
+            slotLast[slot] = position
         }
     }
 
@@ -70,14 +142,11 @@ struct BodyScanState {
         }
     }
 
-    mutating func isMatched(_ id: Int) -> Bool {
+    /// Marks pattern `id` as done for this layer; returns whether it already was.
+    mutating func markDone(_ id: Int) -> Bool {
         touch(id)
+        defer { matched[id] = true }
         return matched[id]
-    }
-
-    mutating func markMatched(_ id: Int) {
-        touch(id)
-        matched[id] = true
     }
 
     /// Verifies a candidate hit of signature `id`'s watched atom at `position`; returns where the match ends.
@@ -88,11 +157,11 @@ struct BodyScanState {
         guard let hit = verifier.occurrence(of: watched, literalAt: position - watched.atomOffset) else { return nil }
         if hit.earliestEnd >= rightFailedFrom[id] { return nil }
         if leftChainEnd[id] == .min {
-            leftChainEnd[id] = chainEnd(body, parts: 0..<body.watchedPart, from: 0, verifier) ?? -1
+            leftChainEnd[id] = verifier.chainEnd(body, parts: 0..<body.watchedPart, from: 0) ?? -1
         }
         let left = leftChainEnd[id]
         if left < 0 || hit.latestStart < left + body.gaps[body.watchedPart] { return nil }
-        guard let end = chainEnd(body, parts: (body.watchedPart + 1)..<body.parts.count, from: hit.earliestEnd, verifier)
+        guard let end = verifier.chainEnd(body, parts: (body.watchedPart + 1)..<body.parts.count, from: hit.earliestEnd)
         else {
             rightFailedFrom[id] = hit.earliestEnd
             return nil
@@ -106,20 +175,17 @@ struct BodyScanState {
         touch(id)
         if matched[id] { return nil }
         guard let first = verifier.anchoredEnd(of: body.parts[0], at: start),
-            let end = chainEnd(body, parts: 1..<body.parts.count, from: first, verifier)
+            let end = verifier.chainEnd(body, parts: 1..<body.parts.count, from: first)
         else { return nil }
         matched[id] = true
         return end
     }
+}
 
-    /// Matches `parts` in order, each at its earliest, starting after `from`; the last end, or `nil`.
-    /// Earliest-first is exact here: between parts there are only lower bounds on distance.
-    private func chainEnd(_ body: CompiledBody, parts: Range<Int>, from: Int, _ verifier: PartVerifier) -> Int? {
-        var end = from
-        for i in parts {
-            guard let e = verifier.earliestEnd(of: body.parts[i], startingAtOrAfter: end + body.gaps[i]) else { return nil }
-            end = e
-        }
-        return end
+extension HexToken {
+    /// Whether clamscan splits a pattern here: at `*`, at a ranged jump, and at a fixed jump of 128 or more.
+    var splitsPattern: Bool {
+        guard case .gap(let lo, let hi) = self else { return false }
+        return hi == nil || hi != lo || lo >= 128
     }
 }

@@ -25,7 +25,7 @@ struct PartVerifier {
         switch element {
         case .literal(let bytes):
             return starts.compactMap { literalMatches(bytes, at: $0) ? $0 + bytes.count : nil }
-        case .masked(let bytes):
+        case .masked(let bytes), .caseless(let bytes):
             return starts.compactMap { maskedMatches(bytes, at: $0) ? $0 + bytes.count : nil }
         case .alternatives(let alts):
             var out: [Int] = []
@@ -41,7 +41,7 @@ struct PartVerifier {
         switch element {
         case .literal(let bytes):
             return ends.compactMap { literalMatches(bytes, at: $0 - bytes.count) ? $0 - bytes.count : nil }
-        case .masked(let bytes):
+        case .masked(let bytes), .caseless(let bytes):
             return ends.compactMap { maskedMatches(bytes, at: $0 - bytes.count) ? $0 - bytes.count : nil }
         case .alternatives(let alts):
             var out: [Int] = []
@@ -52,23 +52,37 @@ struct PartVerifier {
         }
     }
 
-    /// Matches `part` with its atom's literal element starting at `literalStart`; returns the latest possible
-    /// start and the earliest possible end of the occurrence.
+    /// Whether the atom's element of `part` matches with its first byte at `position`; returns its length.
+    func atomElementMatches(_ part: PatternPart, at position: Int) -> Int? {
+        switch part.elements[part.atomElement] {
+        case .literal(let bytes): return literalMatches(bytes, at: position) ? bytes.count : nil
+        case .caseless(let bytes): return maskedMatches(bytes, at: position) ? bytes.count : nil
+        default: return nil
+        }
+    }
+
+    /// Matches `part` with its atom's element starting at `literalStart`; returns the latest possible start
+    /// and the earliest possible end of the occurrence.
     func occurrence(of part: PatternPart, literalAt literalStart: Int) -> (latestStart: Int, earliestEnd: Int)? {
-        guard case .literal(let bytes) = part.elements[part.atomElement],
-            literalMatches(bytes, at: literalStart)
-        else { return nil }
+        guard let spans = spans(of: part, literalAt: literalStart) else { return nil }
+        return (spans.starts.last!, spans.ends.first!)
+    }
+
+    /// Every start and every end of occurrences of `part` whose atom element starts at `literalStart` (any
+    /// start pairs with any end: they meet only at the atom), both ascending; `nil` when there is none.
+    func spans(of part: PatternPart, literalAt literalStart: Int) -> (starts: [Int], ends: [Int])? {
+        guard let length = atomElementMatches(part, at: literalStart) else { return nil }
         var starts = [literalStart]
         for element in part.elements[..<part.atomElement].reversed() {
             starts = backward(element, from: starts)
             if starts.isEmpty { return nil }
         }
-        var ends = [literalStart + bytes.count]
+        var ends = [literalStart + length]
         for element in part.elements[(part.atomElement + 1)...] {
             ends = forward(element, from: ends)
             if ends.isEmpty { return nil }
         }
-        return (starts.last!, ends.first!)
+        return (starts, ends)
     }
 
     /// The earliest end of `part` matched forward from exactly `start`.
@@ -87,7 +101,7 @@ struct PartVerifier {
         var searchFrom = from + part.minimumPrefix + part.atomOffset
         var best: Int?
         while searchFrom + part.atom.count <= data.count {
-            guard let hit = find(part.atom, from: searchFrom) else { break }
+            guard let hit = findAtom(of: part, from: searchFrom) else { break }
             // Every occurrence whose atom lies at `hit` or later ends after `hit`.
             if let b = best, hit >= b { break }
             if let found = occurrence(of: part, literalAt: hit - part.atomOffset), found.latestStart >= from {
@@ -96,6 +110,24 @@ struct PartVerifier {
             searchFrom = hit + 1
         }
         return best
+    }
+
+    /// The first position at or after `from` where `part`'s atom occurs (in either case when caseless).
+    func findAtom(of part: PatternPart, from: Int) -> Int? {
+        guard part.atomIsCaseless else { return find(part.atom, from: from) }
+        guard from >= 0 else { return nil }
+        let atom = part.atom
+        var i = from
+        while i + atom.count <= data.count {
+            var ok = true
+            for (k, b) in atom.enumerated() where data[i + k] & (isLetter(b) ? 0xDF : 0xFF) != b {
+                ok = false
+                break
+            }
+            if ok { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// The first position at or after `from` where `needle` occurs.
@@ -127,3 +159,6 @@ func mergeRanges(_ ranges: [(Int, Int)], limit: Int) -> [Int] {
     }
     return out
 }
+
+/// Whether an upper-cased atom byte is an ASCII letter.
+@inline(__always) func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) }

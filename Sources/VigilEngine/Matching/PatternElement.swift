@@ -4,6 +4,8 @@ import VigilSignatures
 enum PatternElement: Sendable, Equatable {
     /// Bytes that must be equal.
     case literal([UInt8])
+    /// Bytes that must be equal up to ASCII case (`::i`): letters carry mask `0xDF`, other bytes `0xFF`.
+    case caseless([MaskedByte])
     /// Bytes under masks (at least one not fully fixed).
     case masked([MaskedByte])
     /// One of several masked byte strings.
@@ -15,6 +17,7 @@ enum PatternElement: Sendable, Equatable {
     var lengthRange: ClosedRange<Int> {
         switch self {
         case .literal(let bytes): bytes.count...bytes.count
+        case .caseless(let bytes): bytes.count...bytes.count
         case .masked(let bytes): bytes.count...bytes.count
         case .alternatives(let alts): alts.map(\.count).min()!...alts.map(\.count).max()!
         case .gap(let lo, let hi): lo...hi
@@ -30,8 +33,10 @@ struct PatternPart: Sendable {
     var atomElement: Int
     /// The atom's offset inside that literal.
     var atomOffset: Int
-    /// The atom: 2 to 4 literal bytes, the most selective window of the part.
+    /// The atom: 2 to 4 literal bytes, the most selective window of the part (upper case when caseless).
     var atom: [UInt8]
+    /// Whether the atom's letters match either case.
+    var atomIsCaseless: Bool
     /// The atom's quality; higher is rarer.
     var atomScore: Int
     /// The least number of bytes before the atom's literal element.
@@ -43,11 +48,20 @@ struct PatternPart: Sendable {
         self.elements = elements
         var best: (element: Int, offset: Int, bytes: [UInt8], score: Int)?
         for (index, element) in elements.enumerated() {
-            guard case .literal(let bytes) = element, bytes.count >= 2 else { continue }
+            let bytes: [UInt8]
+            var penalty = 0
+            switch element {
+            case .literal(let b): bytes = b
+            case .caseless(let b):
+                bytes = b.map(\.value)
+                penalty = b.filter { !$0.isLiteral }.count * 8
+            default: continue
+            }
+            guard bytes.count >= 2 else { continue }
             let width = min(4, bytes.count)
             for offset in 0...(bytes.count - width) {
                 let window = Array(bytes[offset..<(offset + width)])
-                let score = AtomQuality.score(window)
+                let score = AtomQuality.score(window) - penalty
                 if best == nil || score > best!.score { best = (index, offset, window, score) }
             }
         }
@@ -56,6 +70,7 @@ struct PatternPart: Sendable {
         atomElement = chosen.element
         atomOffset = chosen.offset
         atom = chosen.bytes
+        if case .caseless = elements[chosen.element] { atomIsCaseless = true } else { atomIsCaseless = false }
         atomScore = chosen.score
         minimumPrefix = elements[..<chosen.element].reduce(0) { $0 + $1.lengthRange.lowerBound }
     }
@@ -83,11 +98,22 @@ enum AtomQuality {
 extension PatternElement {
     /// Turns parsed tokens into parts split at unbounded gaps; returns the parts and each part's minimum
     /// distance from the previous part's end (0 for the first).
-    static func parts(of pattern: HexPattern) -> (parts: [PatternPart], gaps: [Int]) {
+    ///
+    /// With `caseless`, ASCII letters (literal bytes) match either case.
+    static func parts(of pattern: HexPattern, caseless: Bool = false) -> (parts: [PatternPart], gaps: [Int]) {
         var parts: [PatternPart] = []
         var gaps: [Int] = [0]
         var elements: [PatternElement] = []
         func push(_ byte: MaskedByte) {
+            if caseless && (byte.isLiteral || byte.mask == 0xDF) {
+                if case .caseless(var run)? = elements.last {
+                    run.append(byte)
+                    elements[elements.count - 1] = .caseless(run)
+                } else {
+                    elements.append(.caseless([byte]))
+                }
+                return
+            }
             switch (byte.isLiteral, elements.last) {
             case (true, .literal(var run)?):
                 run.append(byte.value)
@@ -101,8 +127,9 @@ extension PatternElement {
         }
         for token in pattern.tokens {
             switch token {
-            case .byte(let b): push(b)
-            case .alternatives(let alts): elements.append(.alternatives(alts))
+            case .byte(let b): push(caseless ? b.caseFolded : b)
+            case .alternatives(let alts):
+                elements.append(.alternatives(caseless ? alts.map { $0.map(\.caseFolded) } : alts))
             case .gap(let lo, let hi?):
                 if case .gap(let lo0, let hi0)? = elements.last {
                     elements[elements.count - 1] = .gap(minimum: lo0 + lo, maximum: hi0 + hi)
@@ -117,5 +144,13 @@ extension PatternElement {
         }
         parts.append(PatternPart(elements: elements))
         return (parts, gaps)
+    }
+}
+
+extension MaskedByte {
+    /// A literal ASCII letter made to match either case (mask `0xDF`); other bytes unchanged.
+    var caseFolded: MaskedByte {
+        guard isLiteral, (0x41...0x5A).contains(value & 0xDF), value < 0x80 else { return self }
+        return MaskedByte(value: value & 0xDF, mask: 0xDF)
     }
 }

@@ -69,6 +69,7 @@ enum ResultFormat {
             object["signature"] = .string("hash")
             object["algorithm"] = .string(algorithm.description)
         case .body: object["signature"] = .string("body")
+        case .logical: object["signature"] = .string("logical")
         case .eicar: object["signature"] = .string("builtin")
         }
         return .object(object)

@@ -1,0 +1,73 @@
+import VigilSignatures
+
+/// A logical signature ready to evaluate: its expression over the match counts of its subsignatures, which
+/// occupy consecutive slots of the engine's subsignature table, and the target description's conditions.
+struct CompiledLogical: Sendable {
+    /// Index of the name in the engine's name table.
+    var name: Int
+    /// ClamAV's target type.
+    var target: Int
+    /// The expression.
+    var expression: LogicalExpression
+    /// The slot of subsignature 0.
+    var firstSlot: Int
+    /// The target description's conditions.
+    var description: TargetDescription
+    /// Whether the expression holds when no subsignature matched (`0=0`, `0<1`): such a signature is evaluated
+    /// on every layer, the others only when one of their subsignatures matched.
+    var holdsWithoutMatches: Bool
+
+    init(_ signature: LogicalSignature, name: Int, firstSlot: Int) {
+        self.name = name
+        target = signature.description.target ?? 0
+        expression = signature.expression
+        self.firstSlot = firstSlot
+        description = signature.description
+        holdsWithoutMatches = signature.expression.evaluate { _ in 0 }.holds
+    }
+
+    /// Whether the signature matches a top-level layer of `size` bytes with the given subsignature counts.
+    func matches(counts: (Int) -> Int, size: Int, geometry: ExecutableGeometry?) -> Bool {
+        guard expression.evaluate({ counts(firstSlot + $0) }).holds else { return false }
+        // A top-level file has no container (clamscan's CL_TYPE_ANY) and no intermediates.
+        if let container = description.container, container != "CL_TYPE_ANY" { return false }
+        if description.intermediates != nil { return false }
+        if description.neverMatches { return false }
+        if let range = description.fileSize, !range.contains(size) { return false }
+        if description.entryPoint != nil || description.numberOfSections != nil {
+            guard let geometry else { return false }
+            if let range = description.entryPoint, !(geometry.entryPoint.map(range.contains) ?? false) { return false }
+            if let range = description.numberOfSections, !range.contains(geometry.sections.count) { return false }
+        }
+        return true
+    }
+
+    /// The patterns of a hex subsignature: with `::w` each byte followed by `00`, with `::wa` the plain form
+    /// too; `::i` folds letters' case; `::f` requires word boundaries (wide ones for the wide form).
+    static func patterns(of subsignature: HexSubsignature, slot: Int, target: Int) -> [CompiledBody] {
+        let m = subsignature.modifiers
+        var forms: [(HexPattern, WordBoundary)] = []
+        if m.contains(.wide) {
+            forms.append((widened(subsignature.pattern), m.contains(.fullword) ? .wide : .none))
+            if m.contains(.ascii) { forms.append((subsignature.pattern, m.contains(.fullword) ? .ascii : .none)) }
+        } else {
+            forms.append((subsignature.pattern, m.contains(.fullword) ? .ascii : .none))
+        }
+        return forms.map { pattern, boundary in
+            CompiledBody(pattern, owner: .subsignature(slot: slot), target: target, offset: subsignature.offset,
+                caseless: m.contains(.nocase), boundary: boundary)
+        }
+    }
+
+    /// clamscan's wide form: every byte (and every alternative's byte) followed by `00`; jumps unchanged.
+    static func widened(_ pattern: HexPattern) -> HexPattern {
+        let zero = MaskedByte.literal(0)
+        return HexPattern(tokens: pattern.tokens.flatMap { token -> [HexToken] in
+            switch token {
+            case .byte(let b): [.byte(b), .byte(zero)]
+            case .alternatives(let alts): [.alternatives(alts.map { $0.flatMap { [$0, zero] } })]
+            case .gap: [token]
+            }
+        })
+    }
+}
