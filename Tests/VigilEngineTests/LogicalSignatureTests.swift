@@ -1,0 +1,129 @@
+import Testing
+import VigilEngine
+import VigilSignatures
+
+/// Whether the logical signature `L;...` matches `data` (figures from experiments with clamscan 1.4.6).
+func logicalMatches(_ rest: String, _ data: [UInt8]) throws -> Bool {
+    let set = try SignatureSet.parse(bytes("L;" + rest), kind: .ldb, file: "t.ldb")
+    #expect(set.skipped.isEmpty)
+    var scanner = Scanner(engine: Engine(set))
+    return data.withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["L"]
+}
+
+struct LogicalCase: CustomTestStringConvertible, Sendable {
+    var signature: String
+    var data: String
+    var matches: Bool
+    var testDescription: String { "\(signature) on '\(data)' → \(matches)" }
+}
+
+@Suite("Logical signatures (.ldb)")
+struct LogicalSignatureTests {
+    static let generic = "Engine:51-255,Target:0"
+
+    static let cases: [LogicalCase] = [
+        // clamscan splits at the first top-level operator, so 0&1|2 is 0&(1|2) and 0|1&2 is 0|(1&2) ...
+        LogicalCase(signature: "0&1|2;414141;424242;434343", data: "CCC------", matches: false),
+        LogicalCase(signature: "0|1&2;414141;424242;434343", data: "AAA------", matches: true),
+        // ... and inside a group at the last one: (0&1|2) is ((0&1)|2), (0|1&2) is ((0|1)&2).
+        LogicalCase(signature: "(0&1|2);414141;424242;434343", data: "CCC------", matches: true),
+        LogicalCase(signature: "(0|1&2);414141;424242;434343", data: "AAA------", matches: false),
+        // every start counts once, overlapping ones too
+        LogicalCase(signature: "0=4;414141", data: "AAAAAA", matches: true),
+        LogicalCase(signature: "0=3;414141", data: "AAA AAA AAA", matches: true),
+        LogicalCase(signature: "0>3;414141", data: "AAA AAA AAA", matches: false),
+        LogicalCase(signature: "0<1;414141", data: "nothing here", matches: true),
+        // a group's count is the sum of its members' counts; ",Y" asks for Y different members
+        LogicalCase(signature: "(0|1)>2,2;414141;424242", data: "AAA AAA BBB", matches: true),
+        LogicalCase(signature: "(0|1)>2,2;414141;424242", data: "AAA AAA AAA", matches: false),
+        LogicalCase(signature: "(0|1)=3,2;414141;424242", data: "AAA AAA BBB", matches: true),
+        LogicalCase(signature: "(0>1|1)=3;414141;424242", data: "AAA AAA BBB", matches: true),
+        // a pattern clamscan splits counts once per end of its last part
+        LogicalCase(signature: "0=2;4141*4242", data: "AAxxBBxxBB", matches: true),
+        LogicalCase(signature: "0=1;4141*4242", data: "AAxxAAxxBB", matches: true),
+        LogicalCase(signature: "0=2;4141{0-10}4242", data: "AAxxBBxxBB", matches: true),
+        // modifiers
+        LogicalCase(signature: "0=3;414243::i", data: "abc AbC ABC", matches: true),
+        LogicalCase(signature: "0;414243::w", data: "xxA\0B\0C\0xx", matches: true),
+        LogicalCase(signature: "0;414243::w", data: "xxABCxx", matches: false),
+        LogicalCase(signature: "0=2;414243::wa", data: "ABC .. A\0B\0C\0", matches: true),
+        LogicalCase(signature: "0=3;414243::f", data: "ABC_xx_ABC-xx\u{7f}ABC\u{7f}x9ABC", matches: true),
+        LogicalCase(signature: "0;414243::fw", data: "D\0A\0B\0C\0 \0", matches: false),
+        LogicalCase(signature: "0;414243::fw", data: "DxA\0B\0C\0 \0", matches: true),
+        LogicalCase(signature: "0=2;414243::iaw", data: "abc a\0b\0c\0", matches: true),
+        // subsignature offsets (the match's start must lie in the window)
+        LogicalCase(signature: "0=1;0:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: true),
+        LogicalCase(signature: "0;1:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: false),
+        LogicalCase(signature: "0=2;0,10:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: true),
+        LogicalCase(signature: "0=3;0,19:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: true),
+        LogicalCase(signature: "0=1;EOF-3:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: true),
+        LogicalCase(signature: "0;EOF-4:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: false),
+        LogicalCase(signature: "0;EOF-4,1:414141", data: "AAAxxBBBxxAAAxxxxxxAAA", matches: true),
+        LogicalCase(signature: "0;6:4141{2-}4242", data: "xxxxxxAAAAxBBxxx", matches: true),
+        LogicalCase(signature: "0;8:4141{2-}4242", data: "xxxxxxAAAAxBBxxx", matches: false),
+        LogicalCase(signature: "0;8:4141*4242", data: "xxxxxxAAAAxBBxxx", matches: true),
+    ]
+
+    @Test(arguments: cases)
+    func evaluation(_ c: LogicalCase) throws {
+        #expect(try logicalMatches("\(Self.generic);\(c.signature)", bytes(c.data)) == c.matches)
+    }
+
+    @Test func targetDescriptionConditions() throws {
+        let data = bytes("xxAAAxxxxx")  // 10 bytes
+        #expect(try logicalMatches("Engine:51-255,Target:0,FileSize:10-20;0;414141", data))
+        #expect(try !logicalMatches("Engine:51-255,Target:0,FileSize:11-20;0;414141", data))
+        #expect(try !logicalMatches("Engine:51-255,Target:0,FileSize:20-10;0;414141", data))
+        // a top-level file's container is CL_TYPE_ANY; inside no other container
+        #expect(try logicalMatches("Engine:51-255,Target:0,Container:CL_TYPE_ANY;0;414141", data))
+        #expect(try !logicalMatches("Engine:51-255,Target:0,Container:CL_TYPE_ZIP;0;414141", data))
+        #expect(try !logicalMatches("Engine:51-255,Target:0,Intermediates:CL_TYPE_ANY;0;414141", data))
+        // a signature for executables does not apply to text
+        #expect(try !logicalMatches("Engine:51-255,Target:1;0;414141", data))
+        #expect(try logicalMatches("Engine:51-255,Target:1;0;414141", bytes("MZ") + data))
+    }
+
+    /// `::i` folds ASCII letters only: 0xC9 does not match 0xE9.
+    @Test func caseFoldingIsASCIIOnly() throws {
+        #expect(try !logicalMatches("\(Self.generic);0;41c9c9::i", [0x78, 0x61, 0xE9, 0xE9, 0x78, 0x78]))
+        #expect(try logicalMatches("\(Self.generic);0;41c9c9::i", [0x78, 0x61, 0xC9, 0xC9, 0x78, 0x78]))
+    }
+
+    @Test func expressionHoldingWithoutMatchesAppliesToEveryFile() throws {
+        #expect(try logicalMatches("\(Self.generic);0=0;414141", bytes("unrelated")))
+        #expect(try !logicalMatches("\(Self.generic);0=0;414141", bytes("tiny")))  // not scanned at all
+    }
+
+    @Test func lineSkippedWhenTheEngineRangeExcludesUs() throws {
+        let set = try SignatureSet.parse(bytes("L;Engine:217-255,Target:0;0;41414141"), kind: .ldb, file: "t.ldb")
+        #expect(set.logicals.isEmpty && set.skipped.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("L;Engine:51-255;0;4141", "t.ldb:1:3: the target description has no Target"),
+        ("L;Engine:51-255,Target:0;0&1;4141", "t.ldb:1:26: the expression names subsignatures 0...1 but the line has 1"),
+        ("L;Engine:51-255,Target:0;(0)>1;4141", "t.ldb:1:29: a count applies only to a group of two or more subsignatures"),
+        ("L;Engine:51-255,Target:0;0&;4141", "t.ldb:1:28: missing operand in the logical expression"),
+        ("L;Engine:51-255,Target:0;0>;4141", "t.ldb:1:28: expected a number in the logical expression"),
+        ("L;Target:0,Engine:51-255;0;4141", "t.ldb:1:12: Engine must be the first field"),
+        ("L;Target:0,FileSize:1-2;0;4141", "t.ldb:1:12: FileSize needs an Engine range starting at 51 or later, given first"),
+        ("L;Engine:51-255,Target:0;0;4141::q", "t.ldb:1:34: unknown subsignature modifier 'q'"),
+        ("L;Engine:51-255,Target:0;0;EP+0:4141", "t.ldb:1:28: offset relative to an executable's layout needs Target 1 (PE), 6 (ELF) or 9 (Mach-O)"),
+        ("L;Engine:51-255,Target:0;0", "t.ldb:1: expected NAME;TARGET_DESCRIPTION;EXPRESSION;SUBSIG..., found 3 fields"),
+    ])
+    func malformed(line: String, expected: String) {
+        do {
+            _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
+            Issue.record("no error for \(line)")
+        } catch {
+            #expect(error.description == expected)
+            #expect(error.code == .malformed)
+        }
+    }
+
+    @Test func unknownFieldsSkipTheLineWithAWarning() throws {
+        let set = try SignatureSet.parse(bytes("L;Engine:51-255,Target:1,IconGroup1:x;0;4141"), kind: .ldb, file: "t.ldb")
+        #expect(set.logicals.isEmpty)
+        #expect(set.skipped.map(\.code) == [.unsupported])
+    }
+}
