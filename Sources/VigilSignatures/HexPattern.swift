@@ -1,7 +1,6 @@
 /// ClamAV's body-signature hex syntax: the pattern of an `.ndb` line (and later of `.ldb` subsignatures).
 ///
-/// Reference: the ClamAV manual, "Body-based signature content format". Constructs Vigil does not implement
-/// yet (`[x-y]`, `!(...)`, `(B)`, `(L)`, `(W)`) are refused with ``SignatureError/Code/unsupported``.
+/// Reference: the ClamAV manual, "Body-based signature content format", and clamscan 1.4's loader.
 
 /// One byte of a pattern with a mask: the byte matches `b` when `b & mask == value`.
 public struct MaskedByte: Sendable, Equatable, Hashable {
@@ -34,6 +33,23 @@ public enum HexToken: Sendable, Equatable {
     case alternatives([[MaskedByte]])
     /// `*`, `{n}`, `{n-m}`, `{-n}`, `{n-}`: between `minimum` and `maximum` bytes (`nil`: unbounded).
     case gap(minimum: Int, maximum: Int?)
+    /// `[x-y]`: between `minimum` and `maximum` (at most 32) bytes next to a single byte at either end.
+    case byteRange(minimum: Int, maximum: Int)
+    /// `!(aa|bb)`: byte strings of one length, none of which may occur there.
+    case negatedAlternatives([[MaskedByte]])
+    /// `(B)`, `(L)`, `(W)` (negated with `!`): at either end a test of the neighbouring byte, elsewhere one
+    /// byte of the class.
+    case boundary(BoundaryClass, negated: Bool)
+}
+
+/// The character classes of `(B)`, `(L)` and `(W)`.
+public enum BoundaryClass: Sendable, Equatable {
+    /// `(B)`: a word boundary by clamscan's table of punctuation and white space.
+    case word
+    /// `(L)`: a line boundary.
+    case line
+    /// `(W)`: a byte that is not an ASCII letter or digit.
+    case nonAlphanumeric
 }
 
 /// A parsed body pattern.
@@ -84,11 +100,15 @@ struct HexPatternParser {
             case UInt8(ascii: "{"):
                 tokens.append(try parseJump())
             case UInt8(ascii: "("):
-                tokens.append(try parseGroup())
+                tokens.append(try parseGroup(negated: false))
             case UInt8(ascii: "!"):
-                throw error(.unsupported, "negated alternatives '!(...)' are not supported yet", at: index)
+                guard index + 1 < text.count, text[index + 1] == UInt8(ascii: "(") else {
+                    throw error(.malformed, "expected '(' after '!'", at: index)
+                }
+                index += 1
+                tokens.append(try parseGroup(negated: true))
             case UInt8(ascii: "["):
-                throw error(.unsupported, "anchored byte ranges '[x-y]' are not supported yet", at: index)
+                tokens.append(try parseByteRange())
             default:
                 tokens.append(.byte(try parseByte()))
             }
@@ -156,16 +176,18 @@ struct HexPatternParser {
         }
     }
 
-    /// `(aa|bb|...)`; `(B)`, `(L)`, `(W)` are refused as not yet supported.
-    mutating func parseGroup() throws(SignatureError) -> HexToken {
+    /// `(aa|bb|...)`, `!(aa|bb)`, and the classes `(B)`, `(L)`, `(W)`.
+    mutating func parseGroup(negated: Bool) throws(SignatureError) -> HexToken {
         let open = index
         guard let close = text[open...].firstIndex(of: UInt8(ascii: ")")) else {
             throw error(.malformed, "unterminated '('", at: open)
         }
         let body = Array(text[(open + 1)..<close])
-        if body.count == 1, [UInt8(ascii: "B"), UInt8(ascii: "L"), UInt8(ascii: "W")].contains(body[0]) {
-            throw error(.unsupported, "boundary anchor '(\(Character(Unicode.Scalar(body[0]))))' is not supported yet",
-                at: open)
+        if body.count == 1, let kind = [UInt8(ascii: "B"): BoundaryClass.word, UInt8(ascii: "L"): .line,
+            UInt8(ascii: "W"): .nonAlphanumeric][body[0]]
+        {
+            index = close + 1
+            return .boundary(kind, negated: negated)
         }
         var alternatives: [[MaskedByte]] = []
         var current: [MaskedByte] = []
@@ -182,11 +204,37 @@ struct HexPatternParser {
         }
         alternatives.append(current)
         index = close + 1
-        guard alternatives.count >= 2 else { throw error(.malformed, "'(...)' needs at least two alternatives", at: open) }
         guard !alternatives.contains(where: \.isEmpty) else {
             throw error(.malformed, "empty alternative in '(...)'", at: open)
         }
+        if negated {
+            guard Set(alternatives.map(\.count)).count == 1 else {
+                throw error(.malformed, "negated alternatives must all have the same length", at: open)
+            }
+            return .negatedAlternatives(alternatives)
+        }
+        guard alternatives.count >= 2 else { throw error(.malformed, "'(...)' needs at least two alternatives", at: open) }
         return .alternatives(alternatives)
+    }
+
+    /// `[x-y]` or `[n]`, at most 32.
+    mutating func parseByteRange() throws(SignatureError) -> HexToken {
+        let open = index
+        guard let close = text[open...].firstIndex(of: UInt8(ascii: "]")) else {
+            throw error(.malformed, "unterminated '['", at: open)
+        }
+        let body = text[(open + 1)..<close]
+        index = close + 1
+        let pieces = body.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+        let numbers = pieces.map { digits -> Int? in
+            guard !digits.isEmpty, digits.count <= 2, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+            return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        }
+        guard (1...2).contains(numbers.count), let lo = numbers.first!, let hi = numbers.last!, lo <= hi, hi <= 32
+        else {
+            throw error(.malformed, "'[x-y]' needs 0 <= x <= y <= 32", at: open)
+        }
+        return .byteRange(minimum: lo, maximum: hi)
     }
 
     /// The rules clamscan enforces when it adds a signature: no unbounded gap at either end, and each part
@@ -195,6 +243,19 @@ struct HexPatternParser {
         func unbounded(_ t: HexToken) -> Bool {
             if case .gap(_, nil) = t { return true }
             return false
+        }
+        for (i, token) in tokens.enumerated() {
+            guard case .byteRange = token else { continue }
+            func single(_ j: Int) -> Bool {
+                guard tokens.indices.contains(j), case .byte = tokens[j] else { return false }
+                return true
+            }
+            // clamscan takes `aa[x-y]HEX` and `HEX[x-y]bb` only: one byte on one side, two or more on the other.
+            let leading = i == 1 && single(0) && tokens.count >= 4
+            let trailing = i == tokens.count - 2 && single(i + 1) && tokens.count >= 4
+            guard leading || trailing else {
+                throw error(.malformed, "'[x-y]' must follow a single first byte or precede a single last byte", at: 0)
+            }
         }
         if let first = tokens.first, unbounded(first) {
             throw error(.malformed, "a signature cannot start with an unbounded gap", at: 0)

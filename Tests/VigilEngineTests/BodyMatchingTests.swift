@@ -77,6 +77,37 @@ struct BodyMatchingTests {
         BodyCase(hex: "6566", offset: "EOF-3", data: "abcdef", matches: false),
         BodyCase(hex: "6364*6566", offset: "EOF-4", data: "abcdef", matches: true),
         BodyCase(hex: "6162{2}6566", offset: "0", data: "ab12ef", matches: true),
+        // [x-y]: a single byte, then x to y bytes, then the rest
+        BodyCase(hex: "41[1-2]424344", data: "--A.BCD--", matches: true),
+        BodyCase(hex: "41[1-2]424344", data: "--A..BCD--", matches: true),
+        BodyCase(hex: "41[1-2]424344", data: "--ABCD--", matches: false),
+        BodyCase(hex: "414243[2]44", data: "--ABC..D--", matches: true),
+        // (B): before a match one of . < @ space - / _; after it a line end, quote, = > or those
+        BodyCase(hex: "(B)414243", data: "xx-ABCxx", matches: true),
+        BodyCase(hex: "(B)414243", data: "xx\"ABCxx", matches: false),
+        BodyCase(hex: "(B)414243", data: "ABCxxxxx", matches: true),
+        BodyCase(hex: "414243(B)", data: "xxABC=xx", matches: true),
+        BodyCase(hex: "414243(B)", data: "xxABC.xx", matches: false),
+        BodyCase(hex: "414243(B)", data: "xxxxxABC", matches: true),
+        BodyCase(hex: "4142(B)4344", data: "xxAB-CDxx", matches: true),
+        BodyCase(hex: "4142(B)4344", data: "xxABxCDxx", matches: false),
+        // (L): line boundaries; inside a pattern a line feed only
+        BodyCase(hex: "(L)414243", data: "xx\nABCxx", matches: true),
+        BodyCase(hex: "(L)414243", data: "xx\rABCxx", matches: false),
+        BodyCase(hex: "414243(L)", data: "xxABC\r\nxx", matches: true),
+        BodyCase(hex: "414243(L)", data: "xxABC\rxx", matches: false),
+        BodyCase(hex: "4142(L)4344", data: "xxAB\nCDxx", matches: true),
+        BodyCase(hex: "4142(L)4344", data: "xxAB\r\nCDxx", matches: false),
+        // (W): not a letter or digit; negated classes invert the test
+        BodyCase(hex: "(W)414243(W)", data: "xx ABC_xx", matches: true),
+        BodyCase(hex: "(W)414243(W)", data: "xx ABC1xx", matches: false),
+        BodyCase(hex: "!(W)414243", data: "xx9ABCxx", matches: true),
+        BodyCase(hex: "!(W)414243", data: "xx ABCxx", matches: false),
+        // !(...): none of the alternatives there
+        BodyCase(hex: "414243!(44)", data: "xxABCExx", matches: true),
+        BodyCase(hex: "414243!(44)", data: "xxABCDxx", matches: false),
+        BodyCase(hex: "4142!(4344|4546)4748", data: "xxAB..GHxx", matches: true),
+        BodyCase(hex: "4142!(4344|4546)4748", data: "xxABEFGHxx", matches: false),
         // a jump at either end of a part
         BodyCase(hex: "{2}6364", data: "abcd......", matches: true),
         BodyCase(hex: "{3}6364", data: "abcd......", matches: false),
@@ -198,7 +229,20 @@ func randomPattern(_ rng: inout SplitMix) -> (String, [HexToken]) {
     }
     literal(2)
     for _ in 0..<Int(rng.next() % 4) {
-        switch rng.next() % 5 {
+        switch rng.next() % 7 {
+        case 5:
+            let a = UInt8(0x61 + rng.next() % 4)
+            if rng.next() % 2 == 0 {
+                text += "!(\(hex(a)))"
+                tokens.append(.negatedAlternatives([[.literal(a)]]))
+            } else {
+                let b = UInt8(0x61 + rng.next() % 4)
+                text += "!(\(hex(a))\(hex(b))|\(hex(b))\(hex(a)))"
+                tokens.append(.negatedAlternatives([[.literal(a), .literal(b)], [.literal(b), .literal(a)]]))
+            }
+        case 6:
+            text += "(W)"
+            tokens.append(.boundary(.nonAlphanumeric, negated: false))
         case 0:
             text += "??"
             tokens.append(.byte(MaskedByte(value: 0, mask: 0)))
@@ -233,9 +277,17 @@ func naiveMatches(_ tokens: [HexToken], _ data: [UInt8]) -> Bool {
             return alts.contains { alt in
                 p + alt.count <= data.count && zip(alt, data[p...]).allSatisfy { $0.matches($1) } && at(t + 1, p + alt.count)
             }
-        case .gap(let lo, let hi):
+        case .gap(let lo, let hi), .byteRange(let lo, let hi as Int?):
             let top = min(hi ?? data.count, data.count - p)
             return lo <= top && (lo...top).contains { at(t + 1, p + $0) }
+        case .negatedAlternatives(let alts):
+            let n = alts[0].count
+            return p + n <= data.count && !alts.contains { alt in zip(alt, data[p...]).allSatisfy { $0.matches($1) } }
+                && at(t + 1, p + n)
+        case .boundary:
+            // middle (W) only, as generated: one byte that is not a letter or digit
+            return p < data.count && !(data[p] >= 0x30 && data[p] <= 0x39 || (data[p] | 0x20) >= 0x61 && (data[p] | 0x20) <= 0x7A)
+                && at(t + 1, p + 1)
         }
     }
     return (0...data.count).contains { at(0, $0) }

@@ -59,14 +59,17 @@ struct CompiledLogical: Sendable {
         }
     }
 
-    /// clamscan's wide form: every byte (and every alternative's byte) followed by `00`; jumps unchanged.
+    /// clamscan's wide form: every byte (and every alternative's byte) followed by `00`; jumps and classes
+    /// unchanged, `[x-y]` a plain jump.
     static func widened(_ pattern: HexPattern) -> HexPattern {
         let zero = MaskedByte.literal(0)
         return HexPattern(tokens: pattern.tokens.flatMap { token -> [HexToken] in
             switch token {
             case .byte(let b): [.byte(b), .byte(zero)]
             case .alternatives(let alts): [.alternatives(alts.map { $0.flatMap { [$0, zero] } })]
-            case .gap: [token]
+            case .negatedAlternatives(let alts): [.negatedAlternatives(alts.map { $0.flatMap { [$0, zero] } })]
+            case .byteRange(let lo, let hi): [.gap(minimum: lo, maximum: hi)]
+            case .gap, .boundary: [token]
             }
         })
     }

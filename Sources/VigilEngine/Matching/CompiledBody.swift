@@ -65,10 +65,13 @@ struct CompiledBody: Sendable {
         isSplit = pattern.tokens.contains(where: \.splitsPattern)
         minimumLength = parts.flatMap(\.elements).reduce(0) { $0 + $1.lengthRange.lowerBound } + gaps.reduce(0, +)
         var tail = 0
-        pieces: for token in pattern.tokens.reversed() {
+        pieces: for (index, token) in pattern.tokens.enumerated().reversed() {
             switch token {
             case .byte: tail += 1
             case .alternatives(let alts): tail += alts.map(\.count).min()!
+            case .negatedAlternatives(let alts): tail += alts[0].count
+            case .boundary: tail += index == 0 || index == pattern.tokens.count - 1 ? 0 : 1
+            case .byteRange(let lo, _): tail += lo
             case .gap(let lo, _):
                 if token.splitsPattern { break pieces }
                 tail += lo

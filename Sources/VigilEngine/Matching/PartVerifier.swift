@@ -33,6 +33,15 @@ struct PartVerifier {
             return sortedUnique(out)
         case .gap(let lo, let hi):
             return mergeRanges(starts.map { ($0 + lo, $0 + hi) }, limit: data.count)
+        case .byteSet(let set):
+            return starts.compactMap { $0 < data.count && set.contains(data[$0]) ? $0 + 1 : nil }
+        case .excluded(let alts):
+            let n = alts[0].count
+            return starts.compactMap { p in
+                p + n <= data.count && !alts.contains { maskedMatches($0, at: p) } ? p + n : nil
+            }
+        case .edge:
+            return starts.filter { edgeHolds(element, at: $0) }
         }
     }
 
@@ -49,7 +58,45 @@ struct PartVerifier {
             return sortedUnique(out)
         case .gap(let lo, let hi):
             return mergeRanges(ends.map { ($0 - hi, $0 - lo) }, limit: data.count)
+        case .byteSet(let set):
+            return ends.compactMap { $0 >= 1 && $0 <= data.count && set.contains(data[$0 - 1]) ? $0 - 1 : nil }
+        case .excluded(let alts):
+            let n = alts[0].count
+            return ends.compactMap { p in
+                p - n >= 0 && p <= data.count && !alts.contains { maskedMatches($0, at: p - n) } ? p - n : nil
+            }
+        case .edge:
+            return ends.filter { edgeHolds(element, at: $0) }
         }
+    }
+
+    /// Whether a `(B)`, `(L)` or `(W)` test at an end of the pattern holds at `position` (a start for a
+    /// leading test, an end for a trailing one); the edges of the data pass, unless negated.
+    func edgeHolds(_ element: PatternElement, at position: Int) -> Bool {
+        guard case .edge(let kind, let negated, let leading) = element else { return true }
+        let holds: Bool
+        if leading {
+            if position <= 0 {
+                holds = true
+            } else {
+                let b = data[position - 1]
+                switch kind {
+                case .word: holds = [1, 3].contains(wordBoundaryValue(b))
+                case .line: holds = b == 0x0A
+                case .nonAlphanumeric: holds = !isAlphanumeric(b)
+                }
+            }
+        } else if position >= data.count {
+            holds = true
+        } else {
+            let b = data[position]
+            switch kind {
+            case .word: holds = wordBoundaryValue(b) >= 2
+            case .line: holds = b == 0x0A || (b == 0x0D && position + 1 < data.count && data[position + 1] == 0x0A)
+            case .nonAlphanumeric: holds = !isAlphanumeric(b)
+            }
+        }
+        return holds != negated
     }
 
     /// Whether the atom's element of `part` matches with its first byte at `position`; returns its length.

@@ -12,6 +12,12 @@ enum PatternElement: Sendable, Equatable {
     case alternatives([[MaskedByte]])
     /// Between `minimum` and `maximum` arbitrary bytes.
     case gap(minimum: Int, maximum: Int)
+    /// One byte from a set (`(B)`, `(L)`, `(W)` inside a pattern; `!(aa|bb)` of single bytes).
+    case byteSet(ByteSet)
+    /// Byte strings of one length none of which may occur (`!(aabb|ccdd)`).
+    case excluded([[MaskedByte]])
+    /// A zero-width test of the byte before (`leading`) or after the match: `(B)`, `(L)`, `(W)` at an end.
+    case edge(BoundaryClass, negated: Bool, leading: Bool)
 
     /// The least and greatest number of bytes the element spans.
     var lengthRange: ClosedRange<Int> {
@@ -21,6 +27,9 @@ enum PatternElement: Sendable, Equatable {
         case .masked(let bytes): bytes.count...bytes.count
         case .alternatives(let alts): alts.map(\.count).min()!...alts.map(\.count).max()!
         case .gap(let lo, let hi): lo...hi
+        case .byteSet: 1...1
+        case .excluded(let alts): alts[0].count...alts[0].count
+        case .edge: 0...0
         }
     }
 }
@@ -125,12 +134,25 @@ extension PatternElement {
             case (false, _): elements.append(.masked([byte]))
             }
         }
-        for token in pattern.tokens {
+        for (index, token) in pattern.tokens.enumerated() {
             switch token {
             case .byte(let b): push(caseless ? b.caseFolded : b)
             case .alternatives(let alts):
                 elements.append(.alternatives(caseless ? alts.map { $0.map(\.caseFolded) } : alts))
-            case .gap(let lo, let hi?):
+            case .negatedAlternatives(let alts):
+                if alts.allSatisfy({ $0.count == 1 }) {
+                    elements.append(.byteSet(ByteSet { b in !alts.contains { $0[0].matches(b) } }))
+                } else {
+                    elements.append(.excluded(alts))
+                }
+            case .boundary(let kind, let negated):
+                if index == 0 || index == pattern.tokens.count - 1 {
+                    elements.append(.edge(kind, negated: negated, leading: index == 0))
+                } else {
+                    let set = ByteSet.inside(kind)
+                    elements.append(.byteSet(negated ? set.inverted : set))
+                }
+            case .byteRange(let lo, let hi), .gap(let lo, let hi?):
                 if case .gap(let lo0, let hi0)? = elements.last {
                     elements[elements.count - 1] = .gap(minimum: lo0 + lo, maximum: hi0 + hi)
                 } else {
@@ -152,5 +174,57 @@ extension MaskedByte {
     var caseFolded: MaskedByte {
         guard isLiteral, (0x41...0x5A).contains(value & 0xDF), value < 0x80 else { return self }
         return MaskedByte(value: value & 0xDF, mask: 0xDF)
+    }
+}
+
+/// A set of byte values.
+struct ByteSet: Sendable, Equatable {
+    private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init(_ contains: (UInt8) -> Bool) {
+        for b in 0...255 where contains(UInt8(b)) {
+            switch b >> 6 {
+            case 0: bits.0 |= 1 << UInt64(b & 63)
+            case 1: bits.1 |= 1 << UInt64(b & 63)
+            case 2: bits.2 |= 1 << UInt64(b & 63)
+            default: bits.3 |= 1 << UInt64(b & 63)
+            }
+        }
+    }
+
+    @inline(__always) func contains(_ b: UInt8) -> Bool {
+        let word: UInt64
+        switch b >> 6 {
+        case 0: word = bits.0
+        case 1: word = bits.1
+        case 2: word = bits.2
+        default: word = bits.3
+        }
+        return word & (1 << UInt64(b & 63)) != 0
+    }
+
+    var inverted: ByteSet { ByteSet { !contains($0) } }
+
+    static func == (a: ByteSet, b: ByteSet) -> Bool { a.bits == b.bits }
+
+    /// The bytes a class consumes inside a pattern: `(B)` any byte of clamscan's boundary table, `(L)` a line
+    /// feed (clamscan 1.4.6 does not take `\r\n` there), `(W)` any byte but an ASCII letter or digit.
+    static func inside(_ kind: BoundaryClass) -> ByteSet {
+        switch kind {
+        case .word: ByteSet { wordBoundaryValue($0) != 0 }
+        case .line: ByteSet { $0 == 0x0A }
+        case .nonAlphanumeric: ByteSet { !isAlphanumeric($0) }
+        }
+    }
+}
+
+/// clamscan's `boundary[]` table for `(B)`: 1 for `.` `<` `@`; 2 for line ends, quotes, `=` `>`; 3 for space
+/// `-` `/` `_`; 0 otherwise.
+func wordBoundaryValue(_ b: UInt8) -> Int {
+    switch b {
+    case UInt8(ascii: "."), UInt8(ascii: "<"), UInt8(ascii: "@"): 1
+    case 0x0A, 0x0D, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "="), UInt8(ascii: ">"): 2
+    case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "_"): 3
+    default: 0
     }
 }
