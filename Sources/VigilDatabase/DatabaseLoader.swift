@@ -98,9 +98,10 @@ public enum DatabaseLoader {
             }
             read.append(path)
         }
+        let engine = Engine(set)
         return LoadedDatabase(
-            engine: Engine(set), files: read, newestModification: read.isEmpty ? nil : newest, isBuiltin: false,
-            warnings: warnings)
+            engine: engine, files: read, newestModification: read.isEmpty ? nil : newest, isBuiltin: false,
+            warnings: warnings + engine.skipped)
     }
 
     /// The signature files at a path: the file itself, or a directory's files with a signature extension

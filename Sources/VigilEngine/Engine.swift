@@ -37,6 +37,8 @@ public final class Engine: Sendable {
     public let signatureCount: Int
     /// Whether the built-in EICAR rule is active.
     public let detectsEICAR: Bool
+    /// Signatures the parser accepted but the engine could not compile, each with the reason.
+    public let skipped: [String]
 
     let names: [String]
     let hashes: HashIndex
@@ -67,16 +69,25 @@ public final class Engine: Sendable {
         var logicals: [CompiledLogical] = []
         var slotOwners: [Int] = []
         var alwaysEvaluated = Array(repeating: [Int](), count: TargetType.highest + 1)
+        var skipped: [String] = []
         for signature in signatures.logicals {
-            let logical = CompiledLogical(signature, name: names.count, firstSlot: slotOwners.count)
-            names.append(signature.name)
-            for case .hex(let subsignature) in signature.subsignatures {
-                patterns += CompiledLogical.patterns(of: subsignature, slot: slotOwners.count, target: logical.target)
-                slotOwners.append(logicals.count)
+            let logical: CompiledLogical
+            do throws(RegexError) {
+                logical = try CompiledLogical(signature, name: names.count, firstSlot: slotOwners.count)
+            } catch {
+                skipped.append("\(signature.name): PCRE: \(error.message); signature skipped")
+                continue
             }
+            names.append(signature.name)
+            for case (let index, .hex(let subsignature)) in signature.subsignatures.enumerated() {
+                patterns += CompiledLogical.patterns(of: subsignature, slot: logical.firstSlot + index,
+                    target: logical.target)
+            }
+            slotOwners += Array(repeating: logicals.count, count: signature.subsignatures.count)
             if logical.holdsWithoutMatches { alwaysEvaluated[logical.target].append(logicals.count) }
             logicals.append(logical)
         }
+        self.skipped = skipped
         self.names = names
         self.hashes = hashes
         self.bodies = BodyMatcher(patterns)
@@ -155,8 +166,12 @@ public struct Scanner {
                 }
             }
         }
+        let verifier = PartVerifier(data: data)
         for index in logicalCandidates(target: target) {
             let logical = engine.logicals[index]
+            for pcre in logical.expressions {
+                pcre.run(on: verifier, offsets: offsets, slot: logical.firstSlot + pcre.index, state: &state)
+            }
             if logical.matches(counts: { state.count($0) }, size: data.count, geometry: geometry) {
                 found.append(Detection(name: engine.names[logical.name], kind: .logical))
                 if !allMatch { return true }

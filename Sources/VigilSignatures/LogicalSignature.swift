@@ -64,8 +64,8 @@ public struct LogicalSignature: Sendable, Equatable {
         }
         var subsignatures: [Subsignature] = []
         for index in 3..<fields.count {
-            let subsignature = try Subsignature.parse(fields[index], at: at(index), line: text)
-            if case .hex(let hex) = subsignature, hex.offset.needsExecutable,
+            let subsignature = try Subsignature.parse(fields[index], index: index - 3, at: at(index), line: text)
+            if subsignature.offset.needsExecutable,
                 !TargetType.executables.contains(description.target ?? 0)
             {
                 throw SignatureError(.malformed,

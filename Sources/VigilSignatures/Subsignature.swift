@@ -26,14 +26,42 @@ public struct HexSubsignature: Sendable, Equatable {
     public var modifiers: SubsignatureModifiers
 }
 
+/// A PCRE subsignature: `[OFFSET:]TRIGGER/PATTERN/[FLAGS]`.
+public struct PCRESubsignature: Sendable, Equatable {
+    /// Where the search starts (and, with a shift, how far a match may start).
+    public var offset: BodyOffset
+    /// The expression over earlier subsignatures that must hold before the pattern runs.
+    public var trigger: LogicalExpression
+    /// The parsed pattern.
+    public var pattern: RegexNode
+    /// `g`: count every non-overlapping match, not only the first.
+    public var global: Bool
+    /// `r`: with an exact offset, search from it rather than match exactly there.
+    public var rolling: Bool
+    /// `e`: with a shift, the whole match must lie inside the window.
+    public var encompass: Bool
+    /// `A`: the match must start where the search starts.
+    public var anchored: Bool
+}
+
 /// One subsignature of a logical signature.
 public enum Subsignature: Sendable, Equatable {
     /// A hex pattern.
     case hex(HexSubsignature)
+    /// A regular expression.
+    case pcre(PCRESubsignature)
 
-    /// Parses subsignature text; `location.column` is its first column.
-    static func parse(_ text: Substring, at location: SourceLocation, line: String) throws(SignatureError)
-        -> Subsignature
+    /// Where the subsignature may match.
+    public var offset: BodyOffset {
+        switch self {
+        case .hex(let hex): hex.offset
+        case .pcre(let pcre): pcre.offset
+        }
+    }
+
+    /// Parses subsignature `index`'s text; `location.column` is its first column.
+    static func parse(_ text: Substring, index: Int, at location: SourceLocation, line: String)
+        throws(SignatureError) -> Subsignature
     {
         func at(_ offset: Int) -> SourceLocation {
             var l = location
@@ -45,7 +73,7 @@ public enum Subsignature: Sendable, Equatable {
             throw SignatureError(.unsupported, "macro subsignatures are not supported yet", at: location, excerpt: line)
         }
         if text.contains("/") {
-            throw SignatureError(.unsupported, "PCRE subsignatures are not supported yet", at: location, excerpt: line)
+            return .pcre(try PCRESubsignature.parse(text, index: index, at: location, line: line))
         }
         if text.contains("#") {
             throw SignatureError(.unsupported, "byte-compare subsignatures are not supported yet", at: location,
@@ -77,5 +105,80 @@ public enum Subsignature: Sendable, Equatable {
         }
         let pattern = try HexPattern.parse(body, at: at(patternColumn), line: line)
         return .hex(HexSubsignature(offset: offset, pattern: pattern, modifiers: modifiers))
+    }
+}
+
+extension PCRESubsignature {
+    /// Parses `[OFFSET:]TRIGGER/PATTERN/[FLAGS][::MODIFIERS]`.
+    static func parse(_ text: Substring, index: Int, at location: SourceLocation, line: String)
+        throws(SignatureError) -> PCRESubsignature
+    {
+        func at(_ i: Substring.Index) -> SourceLocation {
+            var l = location
+            l.column = (location.column ?? 1) + text.distance(from: text.startIndex, to: i)
+            return l
+        }
+        func malformed(_ message: String, _ i: Substring.Index) -> SignatureError {
+            SignatureError(.malformed, message, at: at(i), excerpt: line)
+        }
+        let open = text.firstIndex(of: "/")!
+        let close = text.lastIndex(of: "/")!
+        guard close > open else { throw malformed("PCRE subsignature needs a closing '/'", open) }
+        var head = text[..<open]
+        var offset = BodyOffset.any
+        if let colon = head.firstIndex(of: ":") {
+            offset = try BodyOffset.parse(head[..<colon], at: at(head.startIndex), line: line)
+            head = head[head.index(after: colon)...]
+        }
+        guard !head.isEmpty else { throw malformed("PCRE subsignature must start with a logical trigger", head.startIndex) }
+        let trigger = try LogicalExpression.parse(head, at: at(head.startIndex), line: line)
+        guard trigger.highestIndex < index else {
+            throw malformed(trigger.highestIndex == index
+                ? "PCRE trigger refers to its own subsignature" : "PCRE trigger refers to a later subsignature",
+                head.startIndex)
+        }
+        let body = text[text.index(after: open)..<close]
+        guard !body.isEmpty else { throw malformed("empty PCRE pattern", open) }
+        var options = RegexOptions()
+        var result = PCRESubsignature(offset: offset, trigger: trigger, pattern: .empty, global: false,
+            rolling: false, encompass: false, anchored: false)
+        var flags = text[text.index(after: close)...]
+        if let modifiers = flags.firstRange(of: "::") {
+            for c in flags[modifiers.upperBound...] {
+                switch c {
+                case "i": options.caseless = true
+                case "w": throw malformed("the wide modifier is not supported for PCRE subsignatures", modifiers.lowerBound)
+                case "a": break
+                default:
+                    throw SignatureError(.unsupported, "modifier '\(c)' on a PCRE subsignature is not supported yet",
+                        at: at(modifiers.lowerBound), excerpt: line)
+                }
+            }
+            flags = flags[..<modifiers.lowerBound]
+        }
+        for i in flags.indices {
+            switch flags[i] {
+            case "i": options.caseless = true
+            case "s": options.dotAll = true
+            case "m": options.multiline = true
+            case "x": options.extended = true
+            case "E": options.dollarEndOnly = true
+            case "U": options.ungreedy = true
+            case "A": result.anchored = true
+            case "g": result.global = true
+            case "r": result.rolling = true
+            case "e": result.encompass = true
+            default: throw malformed("unknown PCRE flag '\(flags[i])'", i)
+            }
+        }
+        do throws(RegexError) {
+            result.pattern = try RegexNode.parse(Array(body.utf8), options: options)
+        } catch {
+            var l = at(body.startIndex)
+            l.column = (l.column ?? 1) + error.offset
+            throw SignatureError(error.unsupported ? .unsupported : .malformed,
+                "PCRE: \(error.message)\(error.unsupported ? " yet" : "")", at: l, excerpt: line)
+        }
+        return result
     }
 }

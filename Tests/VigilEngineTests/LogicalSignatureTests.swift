@@ -127,3 +127,67 @@ struct LogicalSignatureTests {
         #expect(set.skipped.map(\.code) == [.unsupported])
     }
 }
+
+/// PCRE subsignatures (figures from experiments with clamscan 1.4.6).
+@Suite("PCRE subsignatures")
+struct PCRESubsignatureTests {
+    static let cases: [LogicalCase] = [
+        LogicalCase(signature: "0&1;414141;0/B{3}/", data: "AAA xx BBB", matches: true),
+        LogicalCase(signature: "0&1;414141;0/B{3}/", data: "AAA xx BB", matches: false),
+        // the trigger must hold before the pattern runs
+        LogicalCase(signature: "1;414141;0>1/BBB/", data: "AAA xx BBB", matches: false),
+        // without g one match counts; with g every non-overlapping one
+        LogicalCase(signature: "1=1;414141;0/BBB/", data: "AAA BBB BBB BBB", matches: true),
+        LogicalCase(signature: "1=3;414141;0/BBB/g", data: "AAA BBB BBB BBBB", matches: true),
+        LogicalCase(signature: "1=2;414141;0/BB/g", data: "AAA BBBB", matches: true),
+        // flags
+        LogicalCase(signature: "1;414141;0/bbb/i", data: "AAA xx BBB", matches: true),
+        LogicalCase(signature: "1;414141;0/x.B/", data: "AAA x\nB", matches: false),
+        LogicalCase(signature: "1;414141;0/x.B/s", data: "AAA x\nB", matches: true),
+        LogicalCase(signature: "1;414141;0/^BBB/m", data: "AAA\nBBB", matches: true),
+        LogicalCase(signature: "1;414141;0/^BBB/", data: "AAA\nBBB", matches: false),
+        LogicalCase(signature: "1;414141;0/x$/", data: "AAA x\n", matches: true),
+        LogicalCase(signature: "1;414141;0/x$/E", data: "AAA x\n", matches: false),
+        // offsets: exact anchors (unless r), a shift bounds the start, e keeps the whole match inside
+        LogicalCase(signature: "1;414141;9:0/BBB/", data: "AAAxxxxxxBBB", matches: true),
+        LogicalCase(signature: "1;414141;8:0/BBB/", data: "AAAxxxxxxBBB", matches: false),
+        LogicalCase(signature: "1;414141;8:0/BBB/r", data: "AAAxxxxxxBBB", matches: true),
+        LogicalCase(signature: "1;414141;5,4:0/BBB/", data: "AAAxxxxxxBBB", matches: true),
+        LogicalCase(signature: "1;414141;5,3:0/BBB/", data: "AAAxxxxxxBBB", matches: false),
+        LogicalCase(signature: "1;414141;5,6:0/BBB/e", data: "AAAxxxxxxBBB", matches: false),
+        LogicalCase(signature: "1;414141;5,7:0/BBB/e", data: "AAAxxxxxxBBB", matches: true),
+        // classes, escapes, alternation, lazy and counted repetition
+        LogicalCase(signature: "1;414141;0/\\x00{3}?Command[0-9]{1,2}+/", data: "AAA\0\0\0Command42", matches: true),
+        LogicalCase(signature: "1;414141;0/[a-f0-9]{8}\\b/", data: "AAA deadbeef!", matches: true),
+        LogicalCase(signature: "1;414141;0/[a-f0-9]{8}\\b/", data: "AAA deadbeefz", matches: false),
+        LogicalCase(signature: "1;414141;0/(cat|dog)s?\\s+[[:upper:]]/", data: "AAA dogs  X", matches: true),
+        LogicalCase(signature: "1;414141;0/(?:ab)+?c/", data: "AAA ababc", matches: true),
+        LogicalCase(signature: "1;414141;0/\\d\\D\\w\\W\\s\\S/", data: "AAA 1a_ \tx", matches: true),
+    ]
+
+    @Test(arguments: cases)
+    func evaluation(_ c: LogicalCase) throws {
+        #expect(try logicalMatches("Engine:81-255,Target:0;\(c.signature)", bytes(c.data)) == c.matches)
+    }
+
+    @Test(arguments: [
+        ("L;Engine:81-255,Target:0;0&1;4141;/BB/", "t.ldb:1:35: PCRE subsignature must start with a logical trigger"),
+        ("L;Engine:81-255,Target:0;1;4141;1/BB/", "t.ldb:1:33: PCRE trigger refers to its own subsignature"),
+        ("L;Engine:81-255,Target:0;1;4141;0/BB/z", "t.ldb:1:38: unknown PCRE flag 'z'"),
+        ("L;Engine:81-255,Target:0;1;4141;0/B(B/", "t.ldb:1:38: PCRE: missing ')'"),
+    ])
+    func malformed(line: String, expected: String) {
+        do {
+            _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
+            Issue.record("no error for \(line)")
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+
+    @Test func backReferencesAreSkippedWithAWarning() throws {
+        let set = try SignatureSet.parse(bytes("L;Engine:81-255,Target:0;1;4141;0/(B)\\1/"), kind: .ldb, file: "t.ldb")
+        #expect(set.logicals.isEmpty)
+        #expect(set.skipped.first?.description == "t.ldb:1:38: PCRE: back-references are not supported yet")
+    }
+}

@@ -13,17 +13,25 @@ struct CompiledLogical: Sendable {
     var firstSlot: Int
     /// The target description's conditions.
     var description: TargetDescription
-    /// Whether the expression holds when no subsignature matched (`0=0`, `0<1`): such a signature is evaluated
-    /// on every layer, the others only when one of their subsignatures matched.
+    /// The PCRE subsignatures, run in order before the expression is evaluated.
+    var expressions: [CompiledPCRE]
+    /// Whether the signature must be evaluated on every layer of its type, not only when one of its
+    /// subsignatures matched: its expression (`0=0`, `0<1`) or a PCRE trigger holds without matches.
     var holdsWithoutMatches: Bool
 
-    init(_ signature: LogicalSignature, name: Int, firstSlot: Int) {
+    init(_ signature: LogicalSignature, name: Int, firstSlot: Int) throws(RegexError) {
         self.name = name
         target = signature.description.target ?? 0
         expression = signature.expression
         self.firstSlot = firstSlot
         description = signature.description
+        var expressions: [CompiledPCRE] = []
+        for case (let index, .pcre(let pcre)) in signature.subsignatures.enumerated() {
+            expressions.append(CompiledPCRE(index: index, pcre: pcre, program: try RegexProgram(pcre.pattern)))
+        }
+        self.expressions = expressions
         holdsWithoutMatches = signature.expression.evaluate { _ in 0 }.holds
+            || expressions.contains { $0.pcre.trigger.evaluate { _ in 0 }.holds }
     }
 
     /// Whether the signature matches a top-level layer of `size` bytes with the given subsignature counts.

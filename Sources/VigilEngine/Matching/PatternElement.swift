@@ -177,36 +177,7 @@ extension MaskedByte {
     }
 }
 
-/// A set of byte values.
-struct ByteSet: Sendable, Equatable {
-    private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-    init(_ contains: (UInt8) -> Bool) {
-        for b in 0...255 where contains(UInt8(b)) {
-            switch b >> 6 {
-            case 0: bits.0 |= 1 << UInt64(b & 63)
-            case 1: bits.1 |= 1 << UInt64(b & 63)
-            case 2: bits.2 |= 1 << UInt64(b & 63)
-            default: bits.3 |= 1 << UInt64(b & 63)
-            }
-        }
-    }
-
-    @inline(__always) func contains(_ b: UInt8) -> Bool {
-        let word: UInt64
-        switch b >> 6 {
-        case 0: word = bits.0
-        case 1: word = bits.1
-        case 2: word = bits.2
-        default: word = bits.3
-        }
-        return word & (1 << UInt64(b & 63)) != 0
-    }
-
-    var inverted: ByteSet { ByteSet { !contains($0) } }
-
-    static func == (a: ByteSet, b: ByteSet) -> Bool { a.bits == b.bits }
-
+extension ByteSet {
     /// The bytes a class consumes inside a pattern: `(B)` any byte of clamscan's boundary table, `(L)` a line
     /// feed (clamscan 1.4.6 does not take `\r\n` there), `(W)` any byte but an ASCII letter or digit.
     static func inside(_ kind: BoundaryClass) -> ByteSet {
