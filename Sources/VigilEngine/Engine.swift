@@ -53,13 +53,10 @@ public final class Engine: Sendable {
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
     public init(_ signatures: SignatureSet, builtins: Bool = false) {
         var names: [String] = []
-        var hashes = HashIndex()
         var all = signatures.hashes
         if builtins { all += BuiltinSignatures.hashes }
-        for signature in all {
-            hashes.add(signature, name: names.count)
-            names.append(signature.name)
-        }
+        let hashes = HashIndex(all, firstName: 0)
+        names = all.map(\.name)
         var patterns: [CompiledBody] = []
         for signature in signatures.bodies {
             patterns.append(CompiledBody(signature.pattern, owner: .body(name: names.count), target: signature.target,

@@ -50,6 +50,53 @@ public struct HashSignature: Sendable, Equatable {
     /// The functionality level from which clamscan accepts a `*` size.
     public static let wildcardSizeLevel = 73
 
+    /// Parses one line from its bytes without building strings, except the name: hash databases hold
+    /// millions of lines. Falls back to ``parse(line:at:)`` for anything unusual, which also words errors.
+    static func parse(bytes line: ArraySlice<UInt8>, at location: SourceLocation) throws(SignatureError)
+        -> HashSignature?
+    {
+        let colon = UInt8(ascii: ":")
+        var fields: [Range<Int>] = []
+        var start = line.startIndex
+        for i in line.indices where line[i] == colon {
+            fields.append(start..<i)
+            start = i + 1
+            if fields.count > 3 { break }
+        }
+        fields.append(start..<line.endIndex)
+        // The common form: HASH:SIZE:NAME with a decimal size and no FLEVEL fields.
+        guard fields.count == 3, !fields[2].isEmpty, !fields[1].isEmpty, fields[1].count <= 18,
+            let algorithm = HashAlgorithm(digestLength: fields[0].count / 2), fields[0].count % 2 == 0,
+            let name = String(validating: line[fields[2]], as: UTF8.self)
+        else {
+            return try slowParse(line, at: location)
+        }
+        var size = 0
+        for c in line[fields[1]] {
+            guard (48...57).contains(c) else { return try slowParse(line, at: location) }
+            size = size * 10 + Int(c - 48)
+        }
+        var digest = [UInt8](repeating: 0, count: algorithm.digestLength)
+        var i = fields[0].lowerBound
+        for k in digest.indices {
+            guard let high = hexValue(line[i]), let low = hexValue(line[i + 1]) else {
+                return try slowParse(line, at: location)
+            }
+            digest[k] = high << 4 | low
+            i += 2
+        }
+        return HashSignature(name: name, algorithm: algorithm, digest: digest, size: size)
+    }
+
+    private static func slowParse(_ line: ArraySlice<UInt8>, at location: SourceLocation) throws(SignatureError)
+        -> HashSignature?
+    {
+        guard let text = String(validating: line, as: UTF8.self) else {
+            throw SignatureError(.malformed, "line is not valid UTF-8 text", at: location)
+        }
+        return try parse(line: text[...], at: location)
+    }
+
     /// Parses one line; `nil` when the line's FLEVEL range excludes ``FunctionalityLevel/current``.
     public static func parse(line: Substring, at location: SourceLocation) throws(SignatureError) -> HashSignature? {
         let text = String(line)

@@ -52,22 +52,26 @@ public struct SignatureSet: Sendable {
     {
         var set = SignatureSet()
         var lineNumber = 0
-        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        var next = bytes.startIndex
+        while next < bytes.endIndex {
+            let end = bytes[next...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            var lineBytes = bytes[next..<end]
+            next = end + 1
             lineNumber += 1
-            var lineBytes = rawLine
             if lineBytes.last == UInt8(ascii: "\r") { lineBytes = lineBytes.dropLast() }
-            guard let line = String(validating: lineBytes, as: UTF8.self) else {
-                throw SignatureError(.malformed, "line is not valid UTF-8 text",
-                    at: SourceLocation(file: file, line: lineNumber))
-            }
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if lineBytes.isEmpty || lineBytes.first == UInt8(ascii: "#") { continue }
             let location = SourceLocation(file: file, line: lineNumber)
             do throws(SignatureError) {
-                switch kind {
-                case .hdb, .hsb:
-                    if let signature = try HashSignature.parse(line: line[...], at: location) {
+                if kind == .hdb || kind == .hsb {
+                    if let signature = try HashSignature.parse(bytes: lineBytes, at: location) {
                         set.hashes.append(signature)
                     }
+                    continue
+                }
+                guard let line = String(validating: lineBytes, as: UTF8.self) else {
+                    throw SignatureError(.malformed, "line is not valid UTF-8 text", at: location)
+                }
+                switch kind {
                 case .ndb:
                     if let signature = try BodySignature.parse(line: line[...], at: location) {
                         set.bodies.append(signature)
