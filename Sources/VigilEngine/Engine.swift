@@ -42,6 +42,8 @@ public final class Engine: Sendable {
 
     let names: [String]
     let hashes: HashIndex
+    /// Allow-listed digests (`.fp`, `.sfp`).
+    let allowed: HashIndex
     let bodies: BodyMatcher
     let logicals: [CompiledLogical]
     /// The logical signature owning each subsignature slot.
@@ -56,6 +58,7 @@ public final class Engine: Sendable {
         var all = signatures.hashes
         if builtins { all += BuiltinSignatures.hashes }
         let hashes = HashIndex(all, firstName: 0)
+        allowed = HashIndex(signatures.allowed, firstName: 0)
         names = all.map(\.name)
         var patterns: [CompiledBody] = []
         for signature in signatures.bodies {
@@ -118,6 +121,19 @@ public struct Scanner {
     ///   normalised form, for other data a second pass for target type 14) body signatures, whole-file
     ///   hashes and logical signatures.
     public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [Detection] {
+        let found = detect(data, allMatch: allMatch)
+        return found.isEmpty || !isAllowListed(data) ? found : []
+    }
+
+    /// Whether the content's digest is on an allow list: clamscan then drops every alert it raises.
+    private func isAllowListed(_ data: UnsafeRawBufferPointer) -> Bool {
+        let algorithms = engine.allowed.algorithms(forSize: data.count)
+        return ContentHasher.digests(of: data, algorithms).contains { algorithm, digest in
+            !engine.allowed.matches(algorithm, digest: digest, size: data.count).isEmpty
+        }
+    }
+
+    private mutating func detect(_ data: UnsafeRawBufferPointer, allMatch: Bool) -> [Detection] {
         var found: [Detection] = []
         // clamscan does not scan files of five bytes or fewer.
         guard data.count > 5 else { return found }

@@ -66,3 +66,35 @@ struct HashAndBuiltinTests {
         #expect(Engine(SignatureSet()).signatureCount == 0)
     }
 }
+
+@Suite("Allow lists (.fp, .sfp) and ignore lists (.ign, .ign2)")
+struct AllowAndIgnoreTests {
+    let data = Array("some file that a body signature matches".utf8)
+
+    func scan(_ set: SignatureSet) -> [String] {
+        var scanner = Scanner(engine: Engine(set))
+        return data.withUnsafeBytes { scanner.scan($0) }.map(\.name)
+    }
+
+    @Test func allowListedFileIsNeverReported() throws {
+        var set = try SignatureSet.parse(bytes("B:0:*:626f6479"), kind: .ndb, file: "t.ndb")
+        #expect(scan(set) == ["B"])
+        let md5 = hexString(Insecure.MD5.hash(data: data))
+        set.merge(try SignatureSet.parse(bytes("\(md5):\(data.count):Clean"), kind: .fp, file: "t.fp"))
+        #expect(scan(set).isEmpty)
+        var other = try SignatureSet.parse(bytes("B:0:*:626f6479"), kind: .ndb, file: "t.ndb")
+        other.merge(try SignatureSet.parse(bytes("\(md5):\(data.count + 1):Clean"), kind: .sfp, file: "t.sfp"))
+        #expect(scan(other) == ["B"])
+    }
+
+    @Test func ignoreListsDropSignaturesByNameOrExactLine() throws {
+        let lines = "B:0:*:626f6479\nF:0:*:66696c65"
+        var ignore = IgnoreList { Array(Insecure.MD5.hash(data: Array($0))) }
+        try ignore.add(bytes("B\n"), file: "t.ign2")
+        #expect(try SignatureSet.parse(bytes(lines), kind: .ndb, file: "t.ndb", ignoring: ignore).bodies.map(\.name) == ["F"])
+        var exact = IgnoreList { Array(Insecure.MD5.hash(data: Array($0))) }
+        let lineMD5 = hexString(Insecure.MD5.hash(data: Array("F:0:*:66696c65".utf8)))
+        try exact.add(bytes("F:\(lineMD5)\nB:00000000000000000000000000000000\nx.ndb:7:Z\n"), file: "t.ign")
+        #expect(try SignatureSet.parse(bytes(lines), kind: .ndb, file: "t.ndb", ignoring: exact).bodies.map(\.name) == ["B"])
+    }
+}
