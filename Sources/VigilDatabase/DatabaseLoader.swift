@@ -40,6 +40,8 @@ public struct LoadedDatabase: Sendable {
     public var isBuiltin: Bool
     /// Skipped signatures and files, each a line for the user.
     public var warnings: [String]
+    /// The ClamAV containers (`.cvd`, `.cld`, `.cud`) among `files`, with their versions after updates.
+    public var containers: [LoadedContainer]
 }
 
 /// Loads signature databases.
@@ -65,23 +67,52 @@ public enum DatabaseLoader {
         guard !paths.isEmpty else {
             return LoadedDatabase(
                 engine: Engine(SignatureSet(), builtins: true), files: [], newestModification: nil,
-                isBuiltin: true, warnings: [])
+                isBuiltin: true, warnings: [], containers: [])
         }
-        var files: [(path: String, kind: SignatureFileKind?)] = []
-        for path in paths { files += try signatureFiles(at: path) }
-        var set = SignatureSet()
+        var files: [DatabaseFile] = []
         var warnings: [String] = []
+        for path in paths { files += try signatureFiles(at: path, warnings: &warnings) }
+        var set = SignatureSet()
         var newest = 0
         var read: [String] = []
-        for (path, kind) in files {
-            guard let kind else {
+        var containers: [LoadedContainer] = []
+
+        /// Whether Vigil loads files of `kind`; if not, a warning names the file.
+        func isLoaded(_ kind: SignatureFileKind, _ name: String) -> Bool {
+            guard kind.isSupported else {
+                let why =
+                    kind.isPotentiallyUnwanted ? "PUA signatures (--detect-pua) are" : "\(kind.rawValue) files are"
+                warnings.append("\(name): \(why) not supported yet; file skipped")
+                return false
+            }
+            return true
+        }
+        func parse(_ bytes: [UInt8], _ kind: SignatureFileKind, _ name: String) throws(DatabaseError) {
+            do {
+                let parsed = try SignatureSet.parse(bytes, kind: kind, file: name)
+                warnings += parsed.skipped.map { "\($0); signature skipped" }
+                set.merge(parsed)
+            } catch {
+                throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
+            }
+        }
+
+        for file in files {
+            let path = file.path
+            guard let kind = file.kind else {
                 throw DatabaseError(code: .io, message: "\(path): not a signature file (unknown extension)")
             }
-            guard kind.isSupported else {
-                let why = kind.isPotentiallyUnwanted ? "PUA signatures (--detect-pua) are" : "\(kind.rawValue) files are"
-                warnings.append("\(path): \(why) not supported yet; file skipped")
+            if CVDArchive.Kind(path: path) != nil {
+                let loaded = try loadContainer(file, warnings: &warnings)
+                for member in loaded.members where isLoaded(member.kind, member.name) {
+                    try parse(member.bytes, member.kind, member.name)
+                }
+                newest = max(newest, loaded.newestModification)
+                containers.append(loaded.container)
+                read.append(path)
                 continue
             }
+            guard isLoaded(kind, path) else { continue }
             let bytes: [UInt8]
             switch readWholeFile(path) {
             case .success(let file):
@@ -89,42 +120,39 @@ public enum DatabaseLoader {
                 newest = max(newest, file.status.modificationTime)
             case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
             }
-            do {
-                let parsed = try SignatureSet.parse(bytes, kind: kind, file: path)
-                warnings += parsed.skipped.map { "\($0); signature skipped" }
-                set.merge(parsed)
-            } catch {
-                throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
-            }
+            try parse(bytes, kind, path)
             read.append(path)
         }
         return LoadedDatabase(
             engine: Engine(set), files: read, newestModification: read.isEmpty ? nil : newest, isBuiltin: false,
-            warnings: warnings)
+            warnings: warnings, containers: containers)
     }
 
     /// The signature files at a path: the file itself, or a directory's files with a signature extension
-    /// (sorted by name, as clamscan loads them; other files in a database directory are ignored).
-    static func signatureFiles(at path: String) throws(DatabaseError) -> [(path: String, kind: SignatureFileKind?)] {
+    /// (sorted by name, as clamscan loads them; other files in a database directory are ignored). In a directory,
+    /// one of `NAME.cvd` and `NAME.cld` is chosen as clamscan chooses, and `NAME-N.cdiff` updates are attached to
+    /// their container.
+    static func signatureFiles(at path: String, warnings: inout [String]) throws(DatabaseError) -> [DatabaseFile] {
         let status: FileStatus
         switch fileStatus(path, followLinks: true) {
         case .success(let s): status = s
         case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
         }
-        guard status.kind == .directory else { return [(path, SignatureFileKind(path: path))] }
+        guard status.kind == .directory else { return [DatabaseFile(path: path, kind: SignatureFileKind(path: path))] }
         let entries: [DirectoryEntry]
         switch FileDescriptor.openDirectory(path).flatMap(listDirectory) {
         case .success(let e): entries = e
         case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
-        let found = entries.map(\.name).sorted().compactMap { name -> (String, SignatureFileKind?)? in
+        let names = entries.map(\.name).sorted()
+        let found = names.compactMap { name -> DatabaseFile? in
             guard let kind = SignatureFileKind(path: name) else { return nil }
-            return (prefix + name, kind)
+            return DatabaseFile(path: prefix + name, kind: kind)
         }
         guard !found.isEmpty else {
             throw DatabaseError(code: .empty, message: "\(path): no signature files found in this directory")
         }
-        return found
+        return selectContainers(found, names: names, prefix: prefix, warnings: &warnings)
     }
 }
