@@ -128,13 +128,8 @@ extension CVDArchive {
                 .version, "updates to version \(update.version), but \(path) is at version \(header.version)",
                 path: update.path)
         }
-        var runner = CDiffScript(members: members)
-        do {
-            try runner.run(update.script)
-        } catch {
-            throw CVDError(.script, error.message, path: update.path, line: error.line)
-        }
-        var result = CVDArchive(path: path, kind: .cld, header: header, members: runner.members)
+        var result = CVDArchive(
+            path: path, kind: .cld, header: header, members: try runningScript(update.script, path: update.path))
         guard let info = result.infoMember else {
             throw CVDError(.integrity, "the update leaves no .info member", path: update.path)
         }
@@ -159,5 +154,20 @@ extension CVDArchive {
             throw CVDError(error.code, "after the update: \(error.message)", path: update.path)
         }
         return result
+    }
+
+    /// The members after a `.cdiff` script, without ``applying(_:)``'s version and `.info` checks — what
+    /// `sigtool --run-cdiff` does to a directory.
+    ///
+    /// - Parameter path: the script's name in errors.
+    /// - Throws: ``CVDError`` with code ``CVDError/Code/script`` and the failing line.
+    public func runningScript(_ script: [UInt8], path: String) throws(CVDError) -> [Member] {
+        var runner = CDiffScript(members: members)
+        do {
+            try runner.run(script)
+        } catch {
+            throw CVDError(.script, error.message, path: path, line: error.line)
+        }
+        return runner.members
     }
 }

@@ -68,37 +68,30 @@ public struct CVDHeader: Sendable, Equatable {
         let fields = text.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
         let names = [
             "build time", "version", "signature count", "functionality level", "MD5", "digital signature",
-            "builder",
+            "builder", "build time in seconds",
         ]
-        guard fields.count > names.count else {
+        guard fields.count >= 8 else {
             return .failure(HeaderProblem("the header has no \(names[fields.count - 1]) field"))
         }
-        func number(_ index: Int) -> Result<Int, HeaderProblem> {
+        var numbers: [Int?] = []
+        for index in [2, 3, 4, 8] {
+            guard index < fields.count else {
+                numbers.append(nil)
+                continue
+            }
             let field = fields[index]
-            guard !field.isEmpty, field.count <= 18, field.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let value = Int(field)
-            else {
+            guard field.count <= 18, field.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(field) else {
                 return .failure(HeaderProblem("the \(names[index - 1]) field is not a number: \(field)"))
             }
-            return .success(value)
+            numbers.append(value)
         }
-        return number(2).flatMap { version in
-            number(3).flatMap { signatures in
-                number(4).flatMap { flevel in
-                    let seconds: Result<Int?, HeaderProblem> =
-                        fields.count > 8
-                        ? number(8).map { Optional($0) }.mapError { _ in
-                            HeaderProblem("the build time in seconds is not a number: \(fields[8])")
-                        } : .success(nil)
-                    return seconds.map { seconds in
-                        CVDHeader(
-                            buildTime: fields[1], version: version, signatureCount: signatures,
-                            functionalityLevel: flevel, md5: fields[5], digitalSignature: fields[6],
-                            builder: fields[7], buildTimeSeconds: seconds)
-                    }
-                }
-            }
+        guard let version = numbers[0], let signatures = numbers[1], let flevel = numbers[2] else {
+            return .failure(HeaderProblem("the header is missing a number"))
         }
+        return .success(
+            CVDHeader(
+                buildTime: fields[1], version: version, signatureCount: signatures, functionalityLevel: flevel,
+                md5: fields[5], digitalSignature: fields[6], builder: fields[7], buildTimeSeconds: numbers[3]))
     }
 
     /// Why a header cannot be parsed.
