@@ -156,6 +156,19 @@ struct CDiffTests {
         #expect(error?.description.hasPrefix("test-6.cdiff:\(line): ") == true)
     }
 
+    @Test func quadraticRewritingIsCutOff() throws {
+        let base = try archive
+        let grow = String(repeating: "ADD " + String(repeating: "A", count: 500) + "\n", count: 2000)
+        let churn = String(repeating: "OPEN big.ndb\nXCHG 1  B\nCLOSE\n", count: 40)
+        let error = failure { () throws(CVDError) in
+            _ = try base.runningScript(Array(("OPEN big.ndb\n" + grow + "CLOSE\n" + churn).utf8), path: "h.script")
+        }
+        #expect(error?.message.hasPrefix("the script rewrites far more than the database holds") == true)
+        // The same work a few times over is fine.
+        let few = String(repeating: "OPEN big.ndb\nXCHG 1  B\nCLOSE\n", count: 3)
+        _ = try base.runningScript(Array(("OPEN big.ndb\n" + grow + "CLOSE\n" + few).utf8), path: "ok.script")
+    }
+
     @Test func moveAndUnlink() throws {
         let lines = (1...5).map { "L\($0):0:*:4142434445464748" }
         var base = v5

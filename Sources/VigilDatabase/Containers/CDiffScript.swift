@@ -12,6 +12,11 @@
 ///
 /// Where ClamAV would crash (a parameter-taking command on a last line without newline) or silently drop work
 /// (a script ending with a member still open), this is an error: such a script is truncated or corrupt.
+///
+/// Each `CLOSE` with edits and each `MOVE` rewrites a whole member, so a hostile script could make the work grow
+/// with the square of its size (grow a member with `ADD`, then edit it over and over). The bytes rewritten are
+/// therefore budgeted: 16 times the members' and the script's size, far above what a real update needs (it
+/// rewrites each member about once).
 struct CDiffScript {
     struct Failure: Error {
         var line: Int
@@ -28,9 +33,12 @@ struct CDiffScript {
     private var edits: [Int: Edit] = [:]
     private var additions: [UInt8] = []
 
+    private var budget = 0
+
     init(members: [CVDArchive.Member]) { self.members = members }
 
     mutating func run(_ script: [UInt8]) throws(Failure) {
+        budget = 16 * (members.reduce(script.count) { $0 + $1.bytes.count }) + (1 << 20)
         var start = script.startIndex
         var lineNumber = 0
         while start < script.endIndex {
@@ -133,6 +141,7 @@ struct CDiffScript {
             edits = [:]
             var next = 0
             let old = members[index].bytes
+            try spend(old.count)
             var new: [UInt8] = []
             new.reserveCapacity(old.count)
             var lineNumber = 0
@@ -191,6 +200,7 @@ struct CDiffScript {
         var moved: [UInt8] = []
         var kept: [UInt8] = []
         var lineNumber = 0
+        try spend(members[from].bytes.count)
         for line in Self.lines(members[from].bytes) {
             lineNumber += 1
             if state == .before && lineNumber == first.0 {
@@ -220,16 +230,23 @@ struct CDiffScript {
         members[from].bytes = kept
     }
 
-    /// The lines of a member, each with its newline (the last may have none).
-    private static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-        var lines: [ArraySlice<UInt8>] = []
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? bytes.endIndex
-            lines.append(bytes[start..<end])
-            start = end
+    /// Counts `bytes` of rewriting against the budget.
+    private mutating func spend(_ bytes: Int) throws(CommandError) {
+        budget -= bytes
+        guard budget >= 0 else {
+            throw CommandError("the script rewrites far more than the database holds (a hostile update?)")
         }
-        return lines
+    }
+
+    /// The lines of a member, each with its newline (the last may have none), one at a time.
+    private static func lines(_ bytes: [UInt8]) -> some Sequence<ArraySlice<UInt8>> {
+        var start = bytes.startIndex
+        return AnyIterator {
+            guard start < bytes.endIndex else { return nil }
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? bytes.endIndex
+            defer { start = end }
+            return bytes[start..<end]
+        }
     }
 
     /// A database name as `OPEN` and `UNLINK` accept it: letters, digits, `.` and `_`, and no directory part.
