@@ -60,12 +60,15 @@ extension DatabaseLoader {
         let updates = names.compactMap { name in CDiff.nameAndVersion(fileName: name).map { (name, $0) } }
             .sorted { $0.1.version < $1.1.version }
         for (name, target) in updates {
-            let base = prefix + target.database + "."
+            // NAME.cvd or NAME.cld (at most one is left), else NAME.cud.
+            let candidates = files.indices.filter { index in
+                let path = files[index].path
+                return path.hasPrefix(prefix + target.database + ".")
+                    && path.count == prefix.count + target.database.count + 4 && CVDArchive.Kind(path: path) != nil
+            }
             guard
-                let index = files.firstIndex(where: {
-                    $0.path.hasPrefix(base) && CVDArchive.Kind(path: $0.path) != nil
-                        && !$0.path.dropFirst(base.count).contains(".")
-                })
+                let index = candidates.first(where: { CVDArchive.Kind(path: files[$0].path) != .cud })
+                    ?? candidates.first
             else {
                 warnings.append(
                     "\(prefix + name): no \(target.database).cvd or \(target.database).cld to update; file ignored")
@@ -143,18 +146,26 @@ extension DatabaseLoader {
         }
 
         var members: [(name: String, kind: SignatureFileKind, bytes: [UInt8])] = []
+        var unknown: [String: Int] = [:]
         for member in archive.members {
-            // Files with no signature extension (COPYING) and the container's own description are read silently,
-            // as clamscan does.
-            guard let memberKind = SignatureFileKind(path: member.name),
-                !informationalKinds.contains(memberKind)
-            else { continue }
+            guard let memberKind = SignatureFileKind(path: member.name) else {
+                // COPYING is read silently, as clamscan does; other files are counted by extension, so that
+                // bytecode.cvd's hundred .cbc files make one warning, not a hundred.
+                if let dot = member.name.lastIndex(of: ".") { unknown[String(member.name[dot...]), default: 0] += 1 }
+                continue
+            }
+            // The container's own description: .info is what Vigil checked it against.
+            if informationalKinds.contains(memberKind) { continue }
             let memberName = "\(file.path)[\(member.name)]"
             guard CVDArchive.Kind(path: member.name) == nil else {
                 warnings.append("\(memberName): a container inside a container is not loaded; file skipped")
                 continue
             }
             members.append((memberName, memberKind, member.bytes))
+        }
+        for (ext, count) in unknown.sorted(by: { $0.key < $1.key }) {
+            warnings.append(
+                "\(file.path): \(count) \(ext) file\(count == 1 ? "" : "s") of a kind Vigil does not know; skipped")
         }
         let container = LoadedContainer(path: file.path, header: archive.header, updates: applied)
         return (container, members, newest)

@@ -54,11 +54,15 @@ struct ContainerLoadingTests {
             ("test.ndu", Array("P:0:*:41424344\n".utf8)),
             ("test.cfg", Array("DOCUMENT:0x1:0:0\n".utf8)),
         ]
-        db.unlisted = [("README", Array("not a signature file\n".utf8))]
+        db.unlisted = [
+            ("README", Array("not a signature file\n".utf8)), ("a.cbc", Array("ClamBC".utf8)),
+            ("b.cbc", Array("ClamBC".utf8)),
+        ]
         let path = try dir.write("test.cvd", db.build(.cvd))
         let loaded = try DatabaseLoader.load([path])
         #expect(
             loaded.warnings == [
+                "\(path): 2 .cbc files of a kind Vigil does not know; skipped",
                 "\(path)[test.ldb]: ldb files are not supported yet; file skipped",
                 "\(path)[test.ndu]: PUA signatures (--detect-pua) are not supported yet; file skipped",
             ])
