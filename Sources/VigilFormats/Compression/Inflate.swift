@@ -162,7 +162,7 @@ public enum Inflate {
         return output
     }
 
-    /// Decompresses a gzip file (every member); see ``gunzip(_:maxOutputSize:)-(UnsafeRawBufferPointer,_)``.
+    /// Decompresses a gzip file (every member), as the buffer-pointer variant does.
     public static func gunzip(_ input: [UInt8], maxOutputSize: Int) throws(InflateError) -> [UInt8] {
         try input.withUnsafeBytes { raw in
             Result { () throws(InflateError) in try gunzip(raw, maxOutputSize: maxOutputSize) }
