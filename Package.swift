@@ -25,16 +25,23 @@ let package = Package(
             name: "VigilEngine",
             dependencies: ["VigilSignatures", "VigilFormats", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "VigilDatabase", dependencies: ["VigilEngine", "VigilSignatures", "VigilSystem"]),
+        .target(
+            name: "VigilDatabase",
+            dependencies: [
+                "VigilEngine", "VigilSignatures", "VigilFormats", "VigilSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "VigilScan", dependencies: ["VigilDatabase", "VigilEngine", "VigilSystem"]),
         .executableTarget(
             name: "vigil",
             dependencies: ["VigilScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "VigilTestSupport", dependencies: ["VigilSystem"], path: "Tests/VigilTestSupport"),
+        .target(name: "VigilTestSupport", dependencies: ["VigilSystem", "CVigilZlib"], path: "Tests/VigilTestSupport"),
         .testTarget(name: "VigilSignaturesTests", dependencies: ["VigilSignatures"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "VigilTestSupport"]),
         .testTarget(name: "VigilEngineTests", dependencies: ["VigilEngine", "VigilTestSupport"]),
+        .testTarget(name: "VigilDatabaseTests", dependencies: ["VigilDatabase", "VigilEngine", "VigilTestSupport"]),
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "VigilTestSupport", "vigil"]),
     ]
 )

@@ -18,6 +18,12 @@ let package = Package(
             dependencies: [
                 .product(name: "VigilSignatures", package: vigil),
                 .product(name: "VigilEngine", package: vigil),
-            ])
+            ]),
+        .executableTarget(
+            name: "FuzzCVD",
+            dependencies: [
+                .product(name: "VigilDatabase", package: vigil), .product(name: "VigilFormats", package: vigil),
+            ]),
+        .executableTarget(name: "FuzzCDiff", dependencies: [.product(name: "VigilDatabase", package: vigil)]),
     ]
 )

@@ -1,5 +1,6 @@
 /// Finds, reads and compiles signature databases: the `-d` paths, `$VIGIL_DATABASE`, `/var/lib/vigil`, or the
 /// built-in set, in that order (DESIGN.md's CLI contract).
+import Crypto
 import VigilEngine
 import VigilSignatures
 import VigilSystem
@@ -40,6 +41,8 @@ public struct LoadedDatabase: Sendable {
     public var isBuiltin: Bool
     /// Skipped signatures and files, each a line for the user.
     public var warnings: [String]
+    /// The ClamAV containers (`.cvd`, `.cld`, `.cud`) among `files`, with their versions after updates.
+    public var containers: [LoadedContainer]
 }
 
 /// Loads signature databases.
@@ -60,72 +63,100 @@ public enum DatabaseLoader {
         return []
     }
 
-    /// Loads `paths` (files or directories); with no paths, the built-in set.
-    public static func load(_ paths: [String]) throws(DatabaseError) -> LoadedDatabase {
+    /// Loads `paths` (files or directories); with no paths, the built-in set. PUA signature files (`.hdu`,
+    /// `.ndu`, ...) load only with `detectPUA`, as clamscan's `--detect-pua`.
+    ///
+    /// Ignore lists (`.ign`, `.ign2`) apply as clamscan applies them: to every signature of the same path
+    /// (a directory's lists to all of its files, containers included) and of the paths after it.
+    public static func load(_ paths: [String], detectPUA: Bool = false) throws(DatabaseError) -> LoadedDatabase {
         guard !paths.isEmpty else {
             return LoadedDatabase(
                 engine: Engine(SignatureSet(), builtins: true), files: [], newestModification: nil,
-                isBuiltin: true, warnings: [])
+                isBuiltin: true, warnings: [], containers: [])
         }
-        var files: [(path: String, kind: SignatureFileKind?)] = []
-        for path in paths { files += try signatureFiles(at: path) }
-        var set = SignatureSet()
         var warnings: [String] = []
+        var set = SignatureSet()
         var newest = 0
         var read: [String] = []
-        for (path, kind) in files {
-            guard let kind else {
-                throw DatabaseError(code: .io, message: "\(path): not a signature file (unknown extension)")
-            }
+        var containers: [LoadedContainer] = []
+        var ignoring = IgnoreList { Array(Insecure.MD5.hash(data: Array($0))) }
+
+        /// Whether Vigil loads files of `kind`; if not, a warning names the file.
+        func isLoaded(_ kind: SignatureFileKind, _ name: String) -> Bool {
+            if kind.isPotentiallyUnwanted && !detectPUA { return false }
             guard kind.isSupported else {
-                let why = kind.isPotentiallyUnwanted ? "PUA signatures (--detect-pua) are" : "\(kind.rawValue) files are"
-                warnings.append("\(path): \(why) not supported yet; file skipped")
-                continue
+                warnings.append("\(name): \(kind.rawValue) files are not supported yet; file skipped")
+                return false
             }
-            let bytes: [UInt8]
-            switch readWholeFile(path) {
-            case .success(let file):
-                bytes = file.bytes
-                newest = max(newest, file.status.modificationTime)
-            case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
+            return true
+        }
+
+        for path in paths {
+            var units: [(name: String, kind: SignatureFileKind, bytes: [UInt8])] = []
+            for file in try signatureFiles(at: path, warnings: &warnings) {
+                guard let kind = file.kind else {
+                    throw DatabaseError(code: .io, message: "\(file.path): not a signature file (unknown extension)")
+                }
+                if CVDArchive.Kind(path: file.path) != nil {
+                    let loaded = try loadContainer(file, warnings: &warnings)
+                    units += loaded.members.filter { isLoaded($0.kind, $0.name) }.map { ($0.name, $0.kind, $0.bytes) }
+                    newest = max(newest, loaded.newestModification)
+                    containers.append(loaded.container)
+                    read.append(file.path)
+                    continue
+                }
+                guard isLoaded(kind, file.path) else { continue }
+                switch readWholeFile(file.path) {
+                case .success(let content):
+                    units.append((file.path, kind, content.bytes))
+                    newest = max(newest, content.status.modificationTime)
+                case .failure(let e): throw DatabaseError(code: .io, message: "\(file.path): \(e)")
+                }
+                read.append(file.path)
             }
-            do {
-                let parsed = try SignatureSet.parse(bytes, kind: kind, file: path)
-                warnings += parsed.skipped.map { "\($0); signature skipped" }
-                set.merge(parsed)
+            do throws(SignatureError) {
+                for unit in units where unit.kind.base == .ign { try ignoring.add(unit.bytes, file: unit.name) }
+                for unit in units where unit.kind.base != .ign {
+                    let parsed = try SignatureSet.parse(unit.bytes, kind: unit.kind, file: unit.name,
+                        ignoring: ignoring.isEmpty ? nil : ignoring)
+                    warnings += parsed.skipped.map { "\($0); signature skipped" }
+                    set.merge(parsed)
+                }
             } catch {
                 throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
             }
-            read.append(path)
         }
         let engine = Engine(set)
         return LoadedDatabase(
             engine: engine, files: read, newestModification: read.isEmpty ? nil : newest, isBuiltin: false,
-            warnings: warnings + engine.skipped)
+            warnings: warnings + engine.skipped, containers: containers)
     }
 
     /// The signature files at a path: the file itself, or a directory's files with a signature extension
-    /// (sorted by name, as clamscan loads them; other files in a database directory are ignored).
-    static func signatureFiles(at path: String) throws(DatabaseError) -> [(path: String, kind: SignatureFileKind?)] {
+    /// (sorted by name, as clamscan loads them; other files in a database directory are ignored). In a directory,
+    /// one of `NAME.cvd` and `NAME.cld` is chosen as clamscan chooses, and `NAME-N.cdiff` updates are attached to
+    /// their container.
+    static func signatureFiles(at path: String, warnings: inout [String]) throws(DatabaseError) -> [DatabaseFile] {
         let status: FileStatus
         switch fileStatus(path, followLinks: true) {
         case .success(let s): status = s
         case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
         }
-        guard status.kind == .directory else { return [(path, SignatureFileKind(path: path))] }
+        guard status.kind == .directory else { return [DatabaseFile(path: path, kind: SignatureFileKind(path: path))] }
         let entries: [DirectoryEntry]
         switch FileDescriptor.openDirectory(path).flatMap(listDirectory) {
         case .success(let e): entries = e
         case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
-        let found = entries.map(\.name).sorted().compactMap { name -> (String, SignatureFileKind?)? in
+        let names = entries.map(\.name).sorted()
+        let found = names.compactMap { name -> DatabaseFile? in
             guard let kind = SignatureFileKind(path: name) else { return nil }
-            return (prefix + name, kind)
+            return DatabaseFile(path: prefix + name, kind: kind)
         }
         guard !found.isEmpty else {
             throw DatabaseError(code: .empty, message: "\(path): no signature files found in this directory")
         }
-        return found
+        return selectContainers(found, names: names, prefix: prefix, warnings: &warnings)
     }
 }

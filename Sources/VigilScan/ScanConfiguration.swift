@@ -18,6 +18,8 @@ public struct ScanConfiguration: Sendable {
     public var json = false
     /// `--follow-symlinks`: follow symbolic links met while walking directories.
     public var followSymlinks = false
+    /// `--detect-pua`: load potentially-unwanted-application signature files.
+    public var detectPUA = false
     /// `--exclude`: POSIX extended regexes; matching file paths are not scanned.
     public var exclude: [String] = []
     /// `--exclude-dir`: POSIX extended regexes; matching directories are not entered.

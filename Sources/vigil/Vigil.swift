@@ -57,6 +57,9 @@ struct Scan: ParsableCommand {
     @Flag(name: .customLong("follow-symlinks"), help: "Follow symbolic links found in directories.")
     var followSymlinks = false
 
+    @Flag(name: .customLong("detect-pua"), help: "Load potentially-unwanted-application signatures (.hdu .hsu .ndu .ldu ...).")
+    var detectPUA = false
+
     @Option(name: .customLong("exclude"), help: "Do not scan files whose path matches this POSIX regex.")
     var exclude: [String] = []
 
@@ -89,6 +92,7 @@ struct Scan: ParsableCommand {
         configuration.allMatch = allMatch
         configuration.json = json
         configuration.followSymlinks = followSymlinks
+        configuration.detectPUA = detectPUA
         configuration.exclude = exclude
         configuration.excludeDirectories = excludeDir
         configuration.maxFileSize = parseSize(maxFileSize)!

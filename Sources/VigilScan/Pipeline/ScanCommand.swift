@@ -22,7 +22,8 @@ public enum ScanCommand {
             excludeDirectories = try configuration.excludeDirectories.map { (p: String) throws(ScanError) in
                 try PathPattern(p)
             }
-            database = try DatabaseLoader.load(DatabaseLoader.defaultPaths(explicit: configuration.databases))
+            database = try DatabaseLoader.load(DatabaseLoader.defaultPaths(explicit: configuration.databases),
+                detectPUA: configuration.detectPUA)
         } catch {
             errorOutput.writeAll("ERROR: \(error)\n")
             return 2

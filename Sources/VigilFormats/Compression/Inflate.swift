@@ -1,0 +1,171 @@
+import CVigilZlib
+
+/// A deflate stream that cannot be decompressed: corrupt, truncated, or larger than the caller allows.
+public struct InflateError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let rawValue: String
+        public var description: String { rawValue }
+        /// The output would exceed the caller's maximum (a decompression bomb, or a limit set too low).
+        public static let outputLimitExceeded = Code(rawValue: "output limit exceeded")
+        /// The input ends before the stream does.
+        public static let truncated = Code(rawValue: "truncated")
+        /// The input is not a valid stream of the requested format.
+        public static let corrupt = Code(rawValue: "corrupt")
+        /// zlib could not allocate its state.
+        public static let resources = Code(rawValue: "out of memory")
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// A sentence saying what is wrong, without a trailing period.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// Decompresses gzip, zlib and raw deflate streams through the system zlib. The output never grows past the
+/// caller's maximum: a stream that would is refused with ``InflateError/Code/outputLimitExceeded`` as soon as
+/// the limit is crossed, so a small hostile input cannot make Vigil allocate without bound.
+public enum Inflate {
+    /// The framing around the deflate data.
+    public enum Format: Sendable, Equatable {
+        /// RFC 1952 gzip (one member).
+        case gzip
+        /// RFC 1950 zlib.
+        case zlib
+        /// RFC 1951 deflate data with no header or trailer.
+        case raw
+        /// gzip or zlib, told by the header.
+        case gzipOrZlib
+
+        var windowBits: Int32 {
+            switch self {
+            case .gzip: 15 + 16
+            case .zlib: 15
+            case .raw: -15
+            case .gzipOrZlib: 15 + 32
+            }
+        }
+    }
+
+    /// The decompressed bytes and how much of the input the stream occupied.
+    public struct Output: Sendable, Equatable {
+        /// The decompressed bytes.
+        public var bytes: [UInt8]
+        /// The number of input bytes the stream used, trailer included; bytes after it were not read.
+        public var consumed: Int
+    }
+
+    /// Whether `bytes` starts with the gzip magic number.
+    public static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        return iterator.next() == 0x1F && iterator.next() == 0x8B
+    }
+
+    /// Decompresses one stream from the start of `input`.
+    ///
+    /// - Parameters:
+    ///   - format: the framing expected.
+    ///   - maxOutputSize: the most bytes the output may hold; one byte more is an error.
+    /// - Throws: ``InflateError``: corrupt or truncated input, or output over `maxOutputSize`.
+    public static func decompress(_ input: UnsafeRawBufferPointer, format: Format, maxOutputSize: Int)
+        throws(InflateError) -> Output
+    {
+        guard let base = input.baseAddress, !input.isEmpty else {
+            throw InflateError(.truncated, "the compressed stream is empty")
+        }
+        var stream = z_stream()
+        switch cvigil_inflate_init2(&stream, format.windowBits) {
+        case Z_OK: break
+        case Z_MEM_ERROR: throw InflateError(.resources, "zlib could not allocate its state")
+        default: throw InflateError(.corrupt, "zlib refused to start")
+        }
+        defer { inflateEnd(&stream) }
+
+        let chunkSize = 1 << 16
+        var output: [UInt8] = []
+        output.reserveCapacity(min(maxOutputSize, input.count &* 4, 1 << 24))
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        defer { chunk.deallocate() }
+
+        // zlib counts input in 32-bit units; feed larger buffers in slices.
+        var fed = 0
+        func refill() {
+            let slice = min(input.count - fed, Int(UInt32.max))
+            stream.next_in = UnsafeMutablePointer(mutating: (base + fed).assumingMemoryBound(to: UInt8.self))
+            stream.avail_in = uInt(slice)
+            fed += slice
+        }
+        refill()
+        while true {
+            if stream.avail_in == 0 && fed < input.count { refill() }
+            stream.next_out = chunk
+            stream.avail_out = uInt(chunkSize)
+            let status = inflate(&stream, Z_NO_FLUSH)
+            let produced = chunkSize - Int(stream.avail_out)
+            if produced > 0 {
+                guard produced <= maxOutputSize - output.count else {
+                    throw InflateError(
+                        .outputLimitExceeded, "the decompressed data is larger than the limit of \(maxOutputSize) bytes"
+                    )
+                }
+                output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: produced))
+            }
+            switch status {
+            case Z_STREAM_END:
+                return Output(bytes: output, consumed: fed - Int(stream.avail_in))
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where stream.avail_in == 0 && fed == input.count:
+                throw InflateError(
+                    .truncated, "the compressed stream ends early (after \(output.count) bytes of output)")
+            case Z_MEM_ERROR:
+                throw InflateError(.resources, "zlib ran out of memory")
+            case Z_NEED_DICT:
+                throw InflateError(.corrupt, "the stream needs a preset dictionary")
+            default:
+                let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
+                throw InflateError(.corrupt, "the compressed stream is corrupt (\(reason))")
+            }
+        }
+    }
+
+    /// Decompresses one stream from the start of `input`.
+    public static func decompress(_ input: [UInt8], format: Format, maxOutputSize: Int) throws(InflateError)
+        -> Output
+    {
+        try input.withUnsafeBytes { raw in
+            Result { () throws(InflateError) in try decompress(raw, format: format, maxOutputSize: maxOutputSize) }
+        }.get()
+    }
+
+    /// Decompresses a gzip file: every member, in order, as `gunzip` and zlib's `gzread` do, ignoring bytes after
+    /// the last member that do not start another one. `maxOutputSize` bounds the members' total.
+    public static func gunzip(_ input: UnsafeRawBufferPointer, maxOutputSize: Int) throws(InflateError) -> [UInt8] {
+        var output: [UInt8] = []
+        var offset = 0
+        repeat {
+            let member = try decompress(
+                UnsafeRawBufferPointer(rebasing: input[offset...]), format: .gzip,
+                maxOutputSize: maxOutputSize - output.count)
+            if output.isEmpty { output = member.bytes } else { output += member.bytes }
+            offset += member.consumed
+        } while isGzip(input[offset...])
+        return output
+    }
+
+    /// Decompresses a gzip file (every member), as the buffer-pointer variant does.
+    public static func gunzip(_ input: [UInt8], maxOutputSize: Int) throws(InflateError) -> [UInt8] {
+        try input.withUnsafeBytes { raw in
+            Result { () throws(InflateError) in try gunzip(raw, maxOutputSize: maxOutputSize) }
+        }.get()
+    }
+}
