@@ -18,6 +18,7 @@ let package = Package(
             dependencies: [
                 .product(name: "VigilSignatures", package: vigil),
                 .product(name: "VigilEngine", package: vigil),
-            ])
+            ]),
+        .executableTarget(name: "FuzzFormats", dependencies: [.product(name: "VigilFormats", package: vigil)]),
     ]
 )
