@@ -25,5 +25,6 @@ let package = Package(
                 .product(name: "VigilDatabase", package: vigil), .product(name: "VigilFormats", package: vigil),
             ]),
         .executableTarget(name: "FuzzCDiff", dependencies: [.product(name: "VigilDatabase", package: vigil)]),
+        .executableTarget(name: "FuzzFormats", dependencies: [.product(name: "VigilFormats", package: vigil)]),
     ]
 )
