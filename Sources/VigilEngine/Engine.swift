@@ -142,18 +142,27 @@ public struct Scanner {
             if !allMatch { return found }
         }
         let layout = FileLayout(data)
-        let done = scanLayer(data, target: layout.target, geometry: layout.geometry, hashes: true,
-            allMatch: allMatch, into: &found)
-        if done { return found }
-        switch layout.kind {
-        case .text:
-            TextNormalizer.normalize(data, into: &normalized)
-            _ = normalized.withUnsafeBytes {
-                scanLayer($0, target: 7, geometry: nil, hashes: false, allMatch: allMatch, into: &found)
+        for (index, layer) in layout.layers.enumerated() {
+            // A repeat pass over the same bytes finds nothing new but its own target's patterns, so without
+            // --allmatch it is skipped unless that target has any.
+            if index > 0, !layer.normalised, !allMatch, !engine.bodies.hasPatterns(for: layer.target),
+                engine.alwaysEvaluated[layer.target].isEmpty
+            {
+                continue
             }
-        case .binary where allMatch || engine.bodies.hasPatterns(for: 14):
-            _ = scanLayer(data, target: 14, geometry: nil, hashes: true, allMatch: allMatch, into: &found)
-        default: break
+            let geometry = index == 0 ? layout.geometry : nil
+            let done: Bool
+            if layer.normalised {
+                TextNormalizer.normalize(data, into: &normalized)
+                done = normalized.withUnsafeBytes {
+                    scanLayer($0, target: layer.target, geometry: nil, hashes: layer.hashes, allMatch: allMatch,
+                        into: &found)
+                }
+            } else {
+                done = scanLayer(data, target: layer.target, geometry: geometry, hashes: layer.hashes,
+                    allMatch: allMatch, into: &found)
+            }
+            if done { return found }
         }
         return found
     }

@@ -1,30 +1,51 @@
-/// How a file is scanned: which target type its raw layer gets, whether it is text (normalised layer) or
-/// untyped binary data (second pass for target type 14), and its executable geometry.
-struct FileLayout {
-    enum Kind { case typed, text, binary }
+import VigilFormats
+import VigilSignatures
 
-    var kind: Kind
-    /// The target type of the raw layer (0: generic patterns only).
-    var target: Int
+/// How clamscan scans a file of a given type, as layers: which target type each layer gets, whether it is
+/// the raw content or normalised text, and whether whole-file hashes apply; plus the executable geometry
+/// offsets refer to.
+struct FileLayout {
+    /// One pass over the content (or its normalised text).
+    struct Layer {
+        /// The target type whose patterns join the generic ones.
+        var target: Int
+        /// Whether the layer is the normalised text rather than the raw bytes.
+        var normalised: Bool
+        /// Whether whole-file hashes are checked on this layer.
+        var hashes: Bool
+    }
+
+    /// clamscan's `MaxScriptNormalize` default: larger text is not normalised.
+    static let maximumNormalised = 5 << 20
+
+    var type: FileType
+    var layers: [Layer]
     var geometry: ExecutableGeometry?
 
     init(_ data: UnsafeRawBufferPointer) {
-        func starts(_ magic: [UInt8]) -> Bool {
-            data.count >= magic.count && magic.indices.allSatisfy { data[$0] == magic[$0] }
-        }
+        type = FileType.detect(data)
         geometry = nil
-        kind = .typed
-        switch true {
-        case starts([0x4D, 0x5A]): target = 1
-        case starts([0x7F, 0x45, 0x4C, 0x46]): target = 6
-        case starts([0xCE, 0xFA, 0xED, 0xFE]), starts([0xCF, 0xFA, 0xED, 0xFE]), starts([0xFE, 0xED, 0xFA, 0xCE]),
-            starts([0xFE, 0xED, 0xFA, 0xCF]):
-            target = 9
-        case starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]): target = 2
-        case starts(Array("%PDF-".utf8)): target = 10
+        let target = type.target ?? 0
+        switch type {
+        case .ignored:
+            layers = []  // types clamscan does not scan at all (MP3, Ogg, SQLite, ...)
+        case .textASCII, .textUTF8, .textUTF16LE, .textUTF16BE:
+            layers = [Layer(target: 0, normalised: false, hashes: true)]
+            if data.count <= Self.maximumNormalised { layers.append(Layer(target: 7, normalised: true, hashes: false)) }
+        case .html:
+            // clamscan skips an HTML file's raw bytes and scans its normalised forms with target 3.
+            layers = [Layer(target: 3, normalised: true, hashes: false)]
+        case .htmlUTF16:
+            layers = [Layer(target: 0, normalised: false, hashes: true), Layer(target: 3, normalised: true, hashes: false)]
+        case .binaryData:
+            layers = [Layer(target: 0, normalised: false, hashes: true), Layer(target: 14, normalised: false, hashes: true)]
         default:
-            target = 0
-            kind = TextNormalizer.isText(data) ? .text : .binary
+            layers = [Layer(target: target, normalised: false, hashes: true)]
+        }
+        if TargetType.executables.contains(target), type != .machOUniversal, let layout = ExecutableLayout.parse(data) {
+            geometry = ExecutableGeometry(
+                entryPoint: layout.entryPoint,
+                sections: layout.sections.map { ExecutableGeometry.Section(offset: $0.rawOffset, size: $0.rawSize) })
         }
     }
 }

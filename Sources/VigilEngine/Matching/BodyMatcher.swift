@@ -60,7 +60,7 @@ struct BodyMatcher: Sendable {
     }
 
     /// Whether any pattern applies to target type `target` beyond the generic ones.
-    func hasPatterns(for target: Int) -> Bool { target <= TargetType.highest && roots[target] != nil }
+    func hasPatterns(for target: Int) -> Bool { target != 0 && target <= TargetType.highest && roots[target] != nil }
 
     /// Where clamscan would report a match: buffer, target before generic, literal before wildcard, position.
     struct ReportOrder: Comparable {

@@ -3,15 +3,6 @@
 /// 0x7F are dropped (libclamav `textnorm.c`). A signature written for `" to produce "` thus matches a file
 /// whose text breaks the line before "to".
 enum TextNormalizer {
-    /// How many leading bytes decide whether content is text.
-    static let sniffLength = 1024
-
-    /// Whether clamscan would treat the content as text: no NUL byte among the first ``sniffLength`` bytes.
-    static func isText(_ data: UnsafeRawBufferPointer) -> Bool {
-        guard !data.isEmpty else { return false }
-        return !data.prefix(sniffLength).contains(0)
-    }
-
     /// Writes the normalised form of `data` into `output` (replacing its contents).
     static func normalize(_ data: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
