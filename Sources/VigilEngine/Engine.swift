@@ -1,5 +1,6 @@
 /// The matching core: compiles signatures into an immutable ``Engine`` and scans buffers with a per-thread
 /// ``Scanner``. No Foundation: this module runs in every scan and must start fast.
+import VigilFormats
 import VigilSignatures
 
 /// A detection: which signature matched.
@@ -44,6 +45,9 @@ public final class Engine: Sendable {
     let hashes: HashIndex
     /// Allow-listed digests (`.fp`, `.sfp`).
     let allowed: HashIndex
+    /// PE section digests (`.mdb`, `.msb`) and import-table digests (`.imp`).
+    let sectionHashes: HashIndex
+    let importHashes: HashIndex
     let bodies: BodyMatcher
     let logicals: [CompiledLogical]
     /// The logical signature owning each subsignature slot.
@@ -58,8 +62,12 @@ public final class Engine: Sendable {
         var all = signatures.hashes
         if builtins { all += BuiltinSignatures.hashes }
         let hashes = HashIndex(all, firstName: 0)
-        allowed = HashIndex(signatures.allowed, firstName: 0)
         names = all.map(\.name)
+        allowed = HashIndex(signatures.allowed, firstName: 0)
+        sectionHashes = HashIndex(signatures.sectionHashes, firstName: names.count)
+        names += signatures.sectionHashes.map(\.name)
+        importHashes = HashIndex(signatures.importHashes, firstName: names.count)
+        names += signatures.importHashes.map(\.name)
         var patterns: [CompiledBody] = []
         for signature in signatures.bodies {
             patterns.append(CompiledBody(signature.pattern, owner: .body(name: names.count), target: signature.target,
@@ -95,7 +103,8 @@ public final class Engine: Sendable {
         self.slotOwners = slotOwners
         self.alwaysEvaluated = alwaysEvaluated
         self.detectsEICAR = builtins
-        self.signatureCount = all.count + signatures.bodies.count + logicals.count + (builtins ? 1 : 0)
+        self.signatureCount = all.count + signatures.sectionHashes.count + signatures.importHashes.count
+            + signatures.bodies.count + logicals.count + (builtins ? 1 : 0)
     }
 }
 
@@ -163,8 +172,32 @@ public struct Scanner {
                     allMatch: allMatch, into: &found)
             }
             if done { return found }
+            if index == 0, layout.type == .msexe, scanPE(data, allMatch: allMatch, into: &found) { return found }
         }
         return found
+    }
+
+    /// clamscan's PE pass after the raw scan: section digests (`.mdb`, `.msb`), then the import-table digest
+    /// (`.imp`). Returns whether the scan is over.
+    private func scanPE(_ data: UnsafeRawBufferPointer, allMatch: Bool, into found: inout [Detection]) -> Bool {
+        func check(_ index: HashIndex, _ bytes: UnsafeRawBufferPointer) -> Bool {
+            for (algorithm, digest) in ContentHasher.digests(of: bytes, index.algorithms(forSize: bytes.count)) {
+                for name in index.matches(algorithm, digest: digest, size: bytes.count) {
+                    found.append(Detection(name: engine.names[name], kind: .hash(algorithm)))
+                    if !allMatch { return true }
+                }
+            }
+            return false
+        }
+        if !engine.sectionHashes.isEmpty, let ranges = PortableExecutable.sectionHashRanges(data) {
+            for range in ranges where check(engine.sectionHashes, UnsafeRawBufferPointer(rebasing: data[range])) {
+                return true
+            }
+        }
+        if !engine.importHashes.isEmpty, let text = PortableExecutable.importTableHashInput(data) {
+            if text.withUnsafeBytes({ check(engine.importHashes, $0) }) { return true }
+        }
+        return false
     }
 
     /// Scans one layer: body signatures, then whole-file hashes, then logical signatures. Returns whether

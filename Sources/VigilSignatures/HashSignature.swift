@@ -98,16 +98,27 @@ public struct HashSignature: Sendable, Equatable {
     }
 
     /// Parses one line; `nil` when the line's FLEVEL range excludes ``FunctionalityLevel/current``.
-    public static func parse(line: Substring, at location: SourceLocation) throws(SignatureError) -> HashSignature? {
+    ///
+    /// - Parameters:
+    ///   - sizeFirst: the line is `SIZE:HASH:NAME` (`.mdb`, `.msb`) rather than `HASH:SIZE:NAME`.
+    ///   - wildcardNeedsLevel: a `*` size needs a minimum FLEVEL of 73 (not so in `.imp` files).
+    public static func parse(line: Substring, at location: SourceLocation, sizeFirst: Bool = false,
+        wildcardNeedsLevel: Bool = true) throws(SignatureError) -> HashSignature?
+    {
         let text = String(line)
-        let fields = LineFields(line)
+        var fields = LineFields(line)
+        if sizeFirst, fields.count >= 2 {
+            fields.values.swapAt(0, 1)
+            fields.columns.swapAt(0, 1)
+        }
         func fail(_ message: String, field: Int?) -> SignatureError {
             var at = location
             at.column = field.map { fields.columns[$0] }
             return SignatureError(.malformed, message, at: at, excerpt: text)
         }
         guard (3...5).contains(fields.count) else {
-            throw fail("expected HASH:SIZE:NAME[:MIN_FLEVEL[:MAX_FLEVEL]], found \(fields.count) fields", field: nil)
+            let form = sizeFirst ? "SIZE:HASH:NAME" : "HASH:SIZE:NAME"
+            throw fail("expected \(form)[:MIN_FLEVEL[:MAX_FLEVEL]], found \(fields.count) fields", field: nil)
         }
         guard let digest = decodeHex(fields.values[0]), let algorithm = HashAlgorithm(digestLength: digest.count)
         else {
@@ -117,7 +128,7 @@ public struct HashSignature: Sendable, Equatable {
         let maximum = try fields.level(4, in: location, line: text)
         let size: Int?
         if fields.values[1] == "*" {
-            guard let minimum, minimum >= wildcardSizeLevel else {
+            guard !wildcardNeedsLevel || (minimum ?? 0) >= wildcardSizeLevel else {
                 throw fail("a '*' size needs a minimum functionality level of at least \(wildcardSizeLevel)", field: 1)
             }
             size = nil

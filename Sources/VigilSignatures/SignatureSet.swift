@@ -13,7 +13,7 @@ public enum SignatureFileKind: String, Sendable, CaseIterable {
     }
 
     /// Whether Vigil loads this kind yet (the others are named in a warning and skipped).
-    public var isSupported: Bool { [.hdb, .hsb, .ndb, .ldb, .fp, .sfp, .ign, .ign2].contains(base) }
+    public var isSupported: Bool { [.hdb, .hsb, .mdb, .msb, .imp, .ndb, .ldb, .fp, .sfp, .ign, .ign2].contains(base) }
 
     /// Whether files of this kind hold potentially-unwanted-application signatures (`--detect-pua`).
     public var isPotentiallyUnwanted: Bool { [.hdu, .hsu, .mdu, .msu, .ndu, .ldu].contains(self) }
@@ -97,6 +97,10 @@ public struct SignatureSet: Sendable {
     public var bodies: [BodySignature] = []
     /// Logical signatures.
     public var logicals: [LogicalSignature] = []
+    /// PE section hashes (`.mdb`, `.msb`): the size is the section's.
+    public var sectionHashes: [HashSignature] = []
+    /// PE import-table hashes (`.imp`): the size is the hashed text's.
+    public var importHashes: [HashSignature] = []
     /// Allow-listed files (`.fp`, `.sfp`): a file with one of these digests is never reported.
     public var allowed: [HashSignature] = []
     /// Signatures skipped because they use what Vigil does not support yet.
@@ -106,7 +110,7 @@ public struct SignatureSet: Sendable {
     public init() {}
 
     /// The number of signatures loaded.
-    public var count: Int { hashes.count + bodies.count + logicals.count }
+    public var count: Int { hashes.count + sectionHashes.count + importHashes.count + bodies.count + logicals.count }
 
     /// Adds another set's contents.
     public mutating func merge(_ other: SignatureSet) {
@@ -114,6 +118,8 @@ public struct SignatureSet: Sendable {
         bodies += other.bodies
         logicals += other.logicals
         allowed += other.allowed
+        sectionHashes += other.sectionHashes
+        importHashes += other.importHashes
         skipped += other.skipped
     }
 
@@ -138,11 +144,23 @@ public struct SignatureSet: Sendable {
             let location = SourceLocation(file: file, line: lineNumber)
             do throws(SignatureError) {
                 func kept(_ name: String) -> Bool { !(ignoring?.ignores(name, line: lineBytes) ?? false) }
-                if kind == .hdb || kind == .hsb || kind == .fp {
+                switch kind {
+                case .hdb, .hsb, .fp:
                     if let signature = try HashSignature.parse(bytes: lineBytes, at: location), kept(signature.name) {
                         if kind == .fp { set.allowed.append(signature) } else { set.hashes.append(signature) }
                     }
                     continue
+                case .mdb, .msb, .imp:
+                    guard let line = String(validating: lineBytes, as: UTF8.self) else {
+                        throw SignatureError(.malformed, "line is not valid UTF-8 text", at: location)
+                    }
+                    if let signature = try HashSignature.parse(line: line[...], at: location,
+                        sizeFirst: kind != .imp, wildcardNeedsLevel: kind != .imp), kept(signature.name)
+                    {
+                        if kind == .imp { set.importHashes.append(signature) } else { set.sectionHashes.append(signature) }
+                    }
+                    continue
+                default: break
                 }
                 guard let line = String(validating: lineBytes, as: UTF8.self) else {
                     throw SignatureError(.malformed, "line is not valid UTF-8 text", at: location)

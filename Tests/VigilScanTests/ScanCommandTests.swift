@@ -75,6 +75,18 @@ struct ScanCommandTests {
         #expect(byEnv.stdout == "\(target): Test.Body FOUND\n")
     }
 
+    /// PE section digests (`.mdb`, `.msb`) and the import-table digest (`.imp`) of ClamAV's test executable,
+    /// as `sigtool --mdb` / `--imp` print them; clamscan reports sized before wildcard, sections before imports.
+    @Test func peSectionAndImportHashes() throws {
+        let clam = "/usr/share/clamav-testfiles/clam.exe"
+        try #require(FileManager.default.fileExists(atPath: clam), "install clamav-testfiles (scripts/ensure-deps)")
+        _ = try dir.write("pe/a.msb", text: "*:23db1dd3f77fae25610b6a32701313ae:Mdb.Any:73\n")
+        _ = try dir.write("pe/s.mdb", text: "512:23db1dd3f77fae25610b6a32701313ae:Mdb.Sect\n511:23db1dd3f77fae25610b6a32701313ae:Mdb.Other\n")
+        _ = try dir.write("pe/s.imp", text: "98c88d882f01a3f6ac1e5f7dfd761624:39:Imp.Hash\n")
+        let run = try Vigil.run(["scan", "--no-summary", "-z", "-d", dir.path + "/pe", clam])
+        #expect(run.stdout == "\(clam): Mdb.Sect FOUND\n\(clam): Mdb.Any FOUND\n\(clam): Imp.Hash FOUND\n")
+    }
+
     @Test func allMatchReportsEverySignature() throws {
         let db = try dir.write("d.ndb", text: "A:0:*:68656c6c6f\nB:0:*:776f726c64\n")
         let file = try dir.write("f", [0] + Array("hello world".utf8))

@@ -80,6 +80,9 @@ struct HashIndex: Sendable {
         knownSizes = knownSizes.map { Array(Set($0)).sorted() }
     }
 
+    /// Whether the index holds no signature.
+    var isEmpty: Bool { keys.isEmpty }
+
     /// The algorithms some signature could match on a file of `size` bytes.
     func algorithms(forSize size: Int) -> [HashAlgorithm] {
         HashAlgorithm.allCases.filter { a in
@@ -96,17 +99,20 @@ struct HashIndex: Sendable {
         return lo < sorted.count && sorted[lo] == value
     }
 
-    /// The names of the signatures matching `digest` of a file of `size` bytes, in load order.
+    /// The names of the signatures matching `digest` of a file of `size` bytes: those for this size, then those
+    /// for any size (as clamscan checks its sized set first), each in load order.
     func matches(_ algorithm: HashAlgorithm, digest: DigestKey, size: Int) -> [Int] {
         let a = algorithm.rawValue
         var slot = digest.slot & masks[a]
         while slots[a][slot] != 0 {
             var entry = Int(slots[a][slot]) - 1
             if keys[entry] == digest {
-                var found: [Int] = []
+                var sized: [Int] = []
+                var any: [Int] = []
                 while true {
-                    if sizes[entry] < 0 || sizes[entry] == Int64(size) { found.append(Int(names[entry])) }
-                    guard sameDigest[entry] != 0 else { return found }
+                    if sizes[entry] < 0 { any.append(Int(names[entry])) }
+                    if sizes[entry] == Int64(size) { sized.append(Int(names[entry])) }
+                    guard sameDigest[entry] != 0 else { return sized + any }
                     entry = Int(sameDigest[entry]) - 1
                 }
             }
