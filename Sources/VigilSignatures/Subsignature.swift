@@ -1,5 +1,5 @@
 /// The subsignatures of an `.ldb` line: hex patterns with offsets and modifiers, PCRE, byte comparisons
-/// and macros.
+/// (byte comparisons and macros are named as unsupported and their signature skipped).
 
 /// Modifiers after `::` on a hex subsignature.
 public struct SubsignatureModifiers: OptionSet, Sendable, Hashable {
