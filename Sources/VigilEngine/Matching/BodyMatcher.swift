@@ -30,12 +30,12 @@ struct BodyMatcher: Sendable {
         var roots: [Root?] = Array(repeating: nil, count: TargetType.highest + 1)
         let used = Set(bodies.map(\.target)).union([0])
         for target in used.sorted() {
-            var atoms: [(atom: [UInt8], id: Int)] = []
+            var atoms: [(atom: [UInt8], id: Int, best: Int)] = []
             var windowed: [Int] = []
             for (id, body) in bodies.enumerated() where body.target == 0 || body.target == target {
                 if body.offset == .any {
                     let part = body.parts[body.watchedPart]
-                    for variant in Self.variants(of: part) { atoms.append((variant, id)) }
+                    for variant in Self.variants(of: part) { atoms.append((variant, id, part.bestWindow)) }
                 } else {
                     windowed.append(id)
                 }

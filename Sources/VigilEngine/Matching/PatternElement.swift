@@ -42,10 +42,13 @@ struct PatternPart: Sendable {
     var atomElement: Int
     /// The atom's offset inside that literal.
     var atomOffset: Int
-    /// The atom: 2 to 4 literal bytes, the most selective window of the part (upper case when caseless).
+    /// The atom: 2 to 7 literal bytes (4 when caseless), the most selective window of the part (upper case
+    /// when caseless).
     var atom: [UInt8]
     /// Whether the atom's letters match either case.
     var atomIsCaseless: Bool
+    /// Where the atom's most selective 4 bytes start inside it.
+    var bestWindow: Int
     /// The atom's quality; higher is rarer.
     var atomScore: Int
     /// The least number of bytes before the atom's literal element.
@@ -53,9 +56,14 @@ struct PatternPart: Sendable {
     /// The least number of bytes the part spans.
     var minimumLength: Int { elements.reduce(0) { $0 + $1.lengthRange.lowerBound } }
 
+    private static func atomIsCaseless(_ element: PatternElement) -> Bool {
+        if case .caseless = element { return true }
+        return false
+    }
+
     init(elements: [PatternElement]) {
         self.elements = elements
-        var best: (element: Int, offset: Int, bytes: [UInt8], score: Int)?
+        var best: (element: Int, offset: Int, run: [UInt8], score: Int)?
         for (index, element) in elements.enumerated() {
             let bytes: [UInt8]
             var penalty = 0
@@ -69,17 +77,22 @@ struct PatternPart: Sendable {
             guard bytes.count >= 2 else { continue }
             let width = min(4, bytes.count)
             for offset in 0...(bytes.count - width) {
-                let window = Array(bytes[offset..<(offset + width)])
-                let score = AtomQuality.score(window) - penalty
-                if best == nil || score > best!.score { best = (index, offset, window, score) }
+                let score = AtomQuality.score(Array(bytes[offset..<(offset + width)])) - penalty
+                if best == nil || score > best!.score { best = (index, offset, bytes, score) }
             }
         }
         // HexPatternParser.validate guarantees a run of two fixed bytes in every part.
         let chosen = best!
+        // The best 4-byte window, widened to 7 bytes within its run where it can be (to the right first), so
+        // the prefilter may probe every 4th position; case variants stay few at 4.
+        let limit = Self.atomIsCaseless(elements[chosen.element]) ? 4 : 7
+        let end = min(chosen.run.count, chosen.offset + limit)
+        let start = max(0, min(chosen.offset, end - limit))
         atomElement = chosen.element
-        atomOffset = chosen.offset
-        atom = chosen.bytes
-        if case .caseless = elements[chosen.element] { atomIsCaseless = true } else { atomIsCaseless = false }
+        atomOffset = start
+        atom = Array(chosen.run[start..<end])
+        bestWindow = chosen.offset - start
+        atomIsCaseless = Self.atomIsCaseless(elements[chosen.element])
         atomScore = chosen.score
         minimumPrefix = elements[..<chosen.element].reduce(0) { $0 + $1.lengthRange.lowerBound }
     }

@@ -1,19 +1,29 @@
 /// The one pass over a buffer that finds candidate positions for every watched atom at once.
 ///
-/// Per position it does one unaligned 4-byte load, a multiplicative hash and one bit test in a 512 KiB
-/// bitmap; loads of neighbouring positions do not depend on each other, so the CPU overlaps them (DESIGN.md:
-/// ~1.6 GB/s, against ~220 MB/s for a dependent-load automaton). Only positions whose bit is set look up the
-/// exact atom in a hash table. Atoms of 2 or 3 bytes go through a separate 64 Ki-bit bitmap on 2 bytes.
+/// Per probed position it does one unaligned 4-byte load, a multiplicative hash and one bit test in a bitmap
+/// sized to the atoms (4 KiB to 512 KiB); loads of neighbouring positions do not depend on each other, so the
+/// CPU overlaps them (DESIGN.md: ~1.6 GB/s, against ~220 MB/s for a dependent-load automaton). Only positions
+/// whose bit is set look up the exact 4 bytes in a hash table.
+///
+/// When every atom is at least `stride + 3` bytes long, only every `stride`-th position is probed: each atom
+/// is entered as its `stride` 4-byte windows, and exactly one of them starts on a probed position wherever the
+/// atom occurs. Atoms of 2 or 3 bytes go through a separate 64 Ki-bit bitmap on 2 bytes (and force stride 1).
 struct Prefilter: Sendable {
-    static let hashBits = 22
+    /// The longest stride used.
+    static let maximumStride = 4
 
-    /// Bitmap over hashed 4-byte atoms.
+    private let hashBits: Int
+    /// How many positions one probe covers.
+    let stride: Int
+
+    /// Bitmap over hashed 4-byte windows.
     private var bitmap4: [UInt64]
-    /// Open-addressed table: atom value → group index (-1 empty).
+    /// Open-addressed table: window value → group index (-1 empty).
     private var tableKeys: [UInt32]
     private var tableGroups: [Int32]
     private var tableMask: Int
-    /// Groups of signature ids sharing an atom: `groupStart[g]..<groupStart[g+1]` in `groupMembers`.
+    /// Groups of (signature id, window offset in its atom) sharing a window, `id << 3 | offset`, by descending
+    /// offset so that a probe reports atoms in ascending position: `groupStart[g]..<groupStart[g+1]`.
     private var groupStart: [Int32]
     private var groupMembers: [Int32]
     /// Bitmap over the first two bytes of short atoms, and the short atoms by those two bytes.
@@ -23,45 +33,56 @@ struct Prefilter: Sendable {
     /// Whether any atom was added.
     let isEmpty: Bool
 
-    /// Builds the filter from `(atom, signature id)` pairs.
-    init(atoms: [(atom: [UInt8], id: Int)]) {
+    /// Builds the filter from atoms of 2 to 7 bytes, each with its signature id and where its most selective
+    /// 4 bytes start (entered first, so that at stride 1 that window alone stands for the atom).
+    init(atoms: [(atom: [UInt8], id: Int, best: Int)]) {
         isEmpty = atoms.isEmpty
-        bitmap4 = Array(repeating: 0, count: (1 << Self.hashBits) / 64)
+        var bits = 15
+        while bits < 22 && (1 << bits) < atoms.count * 64 { bits += 1 }
+        hashBits = bits
+        bitmap4 = Array(repeating: 0, count: (1 << bits) / 64)
         bitmap2 = Array(repeating: 0, count: (1 << 16) / 64)
         shortAtoms = [:]
-        var long: [(key: UInt32, id: Int32)] = []
-        for (atom, id) in atoms {
-            if atom.count == 4 {
-                let key = UInt32(atom[0]) | UInt32(atom[1]) << 8 | UInt32(atom[2]) << 16 | UInt32(atom[3]) << 24
-                long.append((key, Int32(id)))
+        let shortest = atoms.map(\.atom.count).min() ?? 7
+        stride = max(1, min(Self.maximumStride, shortest - 3))
+        var long: [(key: UInt32, member: Int32)] = []
+        for (atom, id, best) in atoms {
+            if atom.count >= 4 {
+                let first = min(best, atom.count - 3 - stride)
+                for offset in (first..<(first + stride)).reversed() {
+                    let key = UInt32(atom[offset]) | UInt32(atom[offset + 1]) << 8 | UInt32(atom[offset + 2]) << 16
+                        | UInt32(atom[offset + 3]) << 24
+                    long.append((key, Int32(id << 3 | offset)))
+                }
             } else {
                 let key = UInt16(atom[0]) | UInt16(atom[1]) << 8
                 shortAtoms[key, default: []].append((atom, Int32(id)))
                 bitmap2[Int(key) >> 6] |= 1 << (UInt64(key) & 63)
             }
         }
-        long.sort { $0.key != $1.key ? $0.key < $1.key : $0.id < $1.id }
+        // Stable by key, so each group keeps descending offsets, then ascending ids.
+        let ordered = long.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
         var capacity = 16
-        while capacity < long.count * 2 { capacity <<= 1 }
+        while capacity < ordered.count * 2 { capacity <<= 1 }
         tableMask = capacity - 1
         tableKeys = Array(repeating: 0, count: capacity)
         tableGroups = Array(repeating: -1, count: capacity)
         groupStart = []
-        groupMembers = long.map(\.id)
+        groupMembers = ordered.map(\.element.member)
         var i = 0
-        while i < long.count {
-            let key = long[i].key
+        while i < ordered.count {
+            let key = ordered[i].element.key
             let group = Int32(groupStart.count)
             groupStart.append(Int32(i))
             var slot = Self.slot(key) & tableMask
             while tableGroups[slot] >= 0 { slot = (slot + 1) & tableMask }
             tableKeys[slot] = key
             tableGroups[slot] = group
-            let bit = Int(Self.hash(key) >> UInt32(32 - Self.hashBits))
+            let bit = Int(Self.hash(key) >> UInt32(32 - hashBits))
             bitmap4[bit >> 6] |= 1 << UInt64(bit & 63)
-            while i < long.count && long[i].key == key { i += 1 }
+            while i < ordered.count && ordered[i].element.key == key { i += 1 }
         }
-        groupStart.append(Int32(long.count))
+        groupStart.append(Int32(ordered.count))
     }
 
     @inline(__always)
@@ -71,18 +92,21 @@ struct Prefilter: Sendable {
     @inline(__always)
     static func slot(_ key: UInt32) -> Int { Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32) }
 
-    /// Calls `visit(id, position)` for each candidate in ascending position order; stops when it returns false.
+    /// Calls `visit(id, atomPosition)` for each candidate in ascending position order (within `stride - 1`
+    /// bytes); stops when it returns false.
     func scan(_ data: UnsafeRawBufferPointer, _ visit: (Int, Int) -> Bool) {
         guard !isEmpty, data.count >= 2, let base = data.baseAddress else { return }
         let hasShort = !shortAtoms.isEmpty
         let count = data.count
+        let shift = UInt32(32 - hashBits)
+        let step = stride
         bitmap4.withUnsafeBufferPointer { bits4 in
             bitmap2.withUnsafeBufferPointer { bits2 in
                 var i = 0
                 while i < count {
                     if i + 4 <= count {
                         let w = (base + i).loadUnaligned(as: UInt32.self)
-                        let bit = Int(Self.hash(w) >> UInt32(32 - Self.hashBits))
+                        let bit = Int(Self.hash(w) >> shift)
                         if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, visit) { return }
                     }
                     if hasShort, i + 2 <= count {
@@ -93,7 +117,7 @@ struct Prefilter: Sendable {
                             return
                         }
                     }
-                    i += 1
+                    i += step
                 }
             }
         }
@@ -105,8 +129,10 @@ struct Prefilter: Sendable {
         while tableGroups[slot] >= 0 {
             if tableKeys[slot] == key {
                 let g = Int(tableGroups[slot])
-                for m in Int(groupStart[g])..<Int(groupStart[g + 1]) where !visit(Int(groupMembers[m]), position) {
-                    return false
+                for m in Int(groupStart[g])..<Int(groupStart[g + 1]) {
+                    let member = Int(groupMembers[m])
+                    let start = position - (member & 7)
+                    if start >= 0, !visit(member >> 3, start) { return false }
                 }
                 return true
             }

@@ -119,18 +119,19 @@ struct TypePattern {
     func reportPosition(in buffer: UnsafeRawBufferPointer) -> Int? {
         let n = buffer.count
         guard n > 0 else { return nil }
-        var reachable = [Bool](repeating: false, count: n)
+        let candidates: ClosedRange<Int>
         switch start {
         case .fromEnd: return nil
-        case .anywhere:
-            for p in 0..<n where part(0, matchesAt: p, in: buffer) { reachable[p] = true }
+        case .anywhere: candidates = 0...(n - 1)
         case .at(let offset, let shift):
             guard offset < n else { return nil }
-            let last = min(n - 1, shift > Int.max - offset ? Int.max : offset + shift)
-            for p in offset...last where part(0, matchesAt: p, in: buffer) {
-                reachable[p] = true
-            }
+            candidates = offset...min(n - 1, shift > Int.max - offset ? Int.max : offset + shift)
         }
+        // Most patterns do not occur at all: find the first part's occurrences before allocating anything.
+        guard let first = candidates.first(where: { part(0, matchesAt: $0, in: buffer) }) else { return nil }
+        if parts.count == 1 { return first }
+        var reachable = [Bool](repeating: false, count: n)
+        for p in first...candidates.upperBound where part(0, matchesAt: p, in: buffer) { reachable[p] = true }
         for index in 1..<max(1, parts.count) {
             // ends[k]: how many reachable occurrences of the previous part end (exclusively) before position k.
             let previous = parts[index - 1].count
