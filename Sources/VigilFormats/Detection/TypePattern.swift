@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One of clamscan's embedded-type patterns (the mode-1 lines of its file-type database): a body-signature
 /// style hex pattern with an offset, searched in the first bytes of a file whose magic said text or binary.
 ///
@@ -127,8 +131,25 @@ struct TypePattern {
             guard offset < n else { return nil }
             candidates = offset...min(n - 1, shift > Int.max - offset ? Int.max : offset + shift)
         }
-        // Most patterns do not occur at all: find the first part's occurrences before allocating anything.
-        guard let first = candidates.first(where: { part(0, matchesAt: $0, in: buffer) }) else { return nil }
+        // Most patterns do not occur at all: find the first part's occurrences before allocating anything,
+        // jumping with memchr between occurrences of its first byte when that byte is fixed.
+        var first: Int?
+        if let lead = parts[0].first, lead.alternatives.isEmpty, lead.mask == 0xFF, let base = buffer.baseAddress {
+            var p = candidates.lowerBound
+            while p <= candidates.upperBound,
+                let hit = memchr(base + p, Int32(lead.value), candidates.upperBound - p + 1)
+            {
+                let q = base.distance(to: UnsafeRawPointer(hit))
+                if part(0, matchesAt: q, in: buffer) {
+                    first = q
+                    break
+                }
+                p = q + 1
+            }
+        } else {
+            first = candidates.first(where: { part(0, matchesAt: $0, in: buffer) })
+        }
+        guard let first else { return nil }
         if parts.count == 1 { return first }
         var reachable = [Bool](repeating: false, count: n)
         for p in first...candidates.upperBound where part(0, matchesAt: p, in: buffer) { reachable[p] = true }
