@@ -5,12 +5,15 @@
 /// CPU overlaps them (DESIGN.md: ~1.6 GB/s, against ~220 MB/s for a dependent-load automaton). Only positions
 /// whose bit is set look up the exact 4 bytes in a hash table.
 ///
-/// When every atom is at least `stride + 3` bytes long, only every `stride`-th position is probed: each atom
-/// is entered as its `stride` 4-byte windows, and exactly one of them starts on a probed position wherever the
-/// atom occurs. Atoms of 2 or 3 bytes go through a separate 64 Ki-bit bitmap on 2 bytes (and force stride 1).
+/// Only every `stride`-th position is probed for atoms of at least `stride + 3` bytes: each is entered as its
+/// `stride` 4-byte windows, and exactly one of them starts on a probed position wherever the atom occurs.
+/// Shorter atoms (up to ``maximumShortAtoms`` of them; beyond that the stride drops to what they allow) go
+/// through a 64 Ki-bit bitmap on their first 2 bytes, checked at every position.
 struct Prefilter: Sendable {
     /// The longest stride used.
     static let maximumStride = 4
+    /// The most atoms shorter than the stride's minimum that are checked position by position.
+    static let maximumShortAtoms = 256
 
     private let hashBits: Int
     /// How many positions one probe covers.
@@ -43,11 +46,15 @@ struct Prefilter: Sendable {
         bitmap4 = Array(repeating: 0, count: (1 << bits) / 64)
         bitmap2 = Array(repeating: 0, count: (1 << 16) / 64)
         shortAtoms = [:]
-        let shortest = atoms.map(\.atom.count).min() ?? 7
-        stride = max(1, min(Self.maximumStride, shortest - 3))
+        let full = Self.maximumStride + 3
+        if atoms.filter({ $0.atom.count < full }).count <= Self.maximumShortAtoms {
+            stride = Self.maximumStride
+        } else {
+            stride = max(1, min(Self.maximumStride, (atoms.map(\.atom.count).filter { $0 >= 4 }.min() ?? 4) - 3))
+        }
         var long: [(key: UInt32, member: Int32)] = []
         for (atom, id, best) in atoms {
-            if atom.count >= 4 {
+            if atom.count >= stride + 3 {
                 let first = min(best, atom.count - 3 - stride)
                 for offset in (first..<(first + stride)).reversed() {
                     let key = UInt32(atom[offset]) | UInt32(atom[offset + 1]) << 8 | UInt32(atom[offset + 2]) << 16
@@ -109,12 +116,14 @@ struct Prefilter: Sendable {
                         let bit = Int(Self.hash(w) >> shift)
                         if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, visit) { return }
                     }
-                    if hasShort, i + 2 <= count {
-                        let h = (base + i).loadUnaligned(as: UInt16.self)
-                        if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0,
-                            !visitShort(h, i, data, visit)
-                        {
-                            return
+                    if hasShort {
+                        var j = i
+                        while j < i + step && j + 2 <= count {
+                            let h = (base + j).loadUnaligned(as: UInt16.self)
+                            if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0, !visitShort(h, j, data, visit) {
+                                return
+                            }
+                            j += 1
                         }
                     }
                     i += step
@@ -147,7 +156,7 @@ struct Prefilter: Sendable {
     {
         for (atom, id) in shortAtoms[key] ?? [] {
             guard position + atom.count <= data.count else { continue }
-            if atom.count == 3 && data[position + 2] != atom[2] { continue }
+            if atom.count > 2 && !(2..<atom.count).allSatisfy({ data[position + $0] == atom[$0] }) { continue }
             if !visit(Int(id), position) { return false }
         }
         return true
