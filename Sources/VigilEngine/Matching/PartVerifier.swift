@@ -159,13 +159,15 @@ struct PartVerifier {
         return best
     }
 
-    /// The first position at or after `from` where `part`'s atom occurs (in either case when caseless).
-    func findAtom(of part: PatternPart, from: Int) -> Int? {
-        guard part.atomIsCaseless else { return find(part.atom, from: from) }
+    /// The first position in `from...latest` (any later one when `latest` is `nil`) where `part`'s atom
+    /// occurs (in either case when caseless).
+    func findAtom(of part: PatternPart, from: Int, latest: Int? = nil) -> Int? {
+        let end = min(data.count, (latest ?? data.count) + part.atom.count)
+        guard part.atomIsCaseless else { return find(part.atom, from: from, end: end) }
         guard from >= 0 else { return nil }
         let atom = part.atom
         var i = from
-        while i + atom.count <= data.count {
+        while i + atom.count <= end {
             var ok = true
             for (k, b) in atom.enumerated() where data[i + k] & (isLetter(b) ? 0xDF : 0xFF) != b {
                 ok = false
@@ -177,11 +179,12 @@ struct PartVerifier {
         return nil
     }
 
-    /// The first position at or after `from` where `needle` occurs.
-    func find(_ needle: [UInt8], from: Int) -> Int? {
-        guard from >= 0, from + needle.count <= data.count else { return nil }
+    /// The first position at or after `from` where `needle` occurs entirely before `end` (default: the end).
+    func find(_ needle: [UInt8], from: Int, end: Int? = nil) -> Int? {
+        let end = min(end ?? data.count, data.count)
+        guard from >= 0, from + needle.count <= end else { return nil }
         return needle.withUnsafeBytes { n -> Int? in
-            guard let hit = cvigil_memmem(data.baseAddress! + from, data.count - from, n.baseAddress!, n.count) else {
+            guard let hit = cvigil_memmem(data.baseAddress! + from, end - from, n.baseAddress!, n.count) else {
                 return nil
             }
             return UnsafeRawPointer(hit) - data.baseAddress!

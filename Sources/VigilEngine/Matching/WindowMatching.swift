@@ -76,7 +76,7 @@ extension PartVerifier {
         let longest = before.reduce(0) { $0 + $1.lengthRange.upperBound } + part.atomOffset
         var from = max(0, window.lowerBound) + shortest
         let last = window.upperBound > data.count ? data.count : window.upperBound + longest
-        while from <= last, let hit = findAtom(of: part, from: from), hit <= last {
+        while from <= last, let hit = findAtom(of: part, from: from, latest: last) {
             from = hit + 1
             guard let spans = spans(of: part, literalAt: hit - part.atomOffset) else { continue }
             let starts = spans.starts.filter { window.contains($0) }
