@@ -18,33 +18,34 @@ enum WordBoundary: Sendable, Equatable {
     case wide
 }
 
-/// A pattern ready to match: its parts, the gaps between them, and which part the prefilter watches.
-struct CompiledBody: Sendable {
+/// A pattern ready to match: its parts, the gaps between them, and which part the prefilter watches. A class,
+/// so that the matcher's hot loop takes one reference rather than copying (and retaining) every field.
+final class CompiledBody: Sendable {
     /// What a match counts for.
-    var owner: PatternOwner
+    let owner: PatternOwner
     /// ClamAV's target type.
-    var target: Int
+    let target: Int
     /// Where the pattern must start.
-    var offset: BodyOffset
+    let offset: BodyOffset
     /// Parts separated by unbounded gaps.
-    var parts: [PatternPart]
+    let parts: [PatternPart]
     /// `gaps[i]`: the least number of bytes between part `i - 1`'s end and part `i`'s start.
-    var gaps: [Int]
+    let gaps: [Int]
     /// The part whose atom feeds the prefilter (the rarest).
-    var watchedPart: Int
+    let watchedPart: Int
     /// Whether the pattern is one literal run: clamscan matches those with its Boyer-Moore matcher, which runs
     /// before its Aho-Corasick matcher on each buffer, so they win the report order.
-    var isPlain: Bool
+    let isPlain: Bool
     /// Whether clamscan splits the pattern into parts (at `*` and at ranged or long jumps): such a pattern's
     /// matches are counted by their ends, others by their starts.
-    var isSplit: Bool
+    let isSplit: Bool
     /// The word boundary required around a match.
-    var boundary: WordBoundary
+    let boundary: WordBoundary
     /// The least number of bytes a match spans.
-    var minimumLength: Int
+    let minimumLength: Int
     /// The least length of the pattern's last piece (after its last split point): clamscan's Aho-Corasick
     /// matcher reports a match where that piece starts, so the report order goes by it.
-    var lastPieceLength: Int
+    let lastPieceLength: Int
 
     init(_ pattern: HexPattern, owner: PatternOwner, target: Int, offset: BodyOffset, caseless: Bool = false,
         boundary: WordBoundary = .none)

@@ -40,10 +40,6 @@ struct Prefilter: Sendable {
     /// 4 bytes start (entered first, so that at stride 1 that window alone stands for the atom).
     init(atoms: [(atom: [UInt8], id: Int, best: Int)]) {
         isEmpty = atoms.isEmpty
-        var bits = 15
-        while bits < 22 && (1 << bits) < atoms.count * 64 { bits += 1 }
-        hashBits = bits
-        bitmap4 = Array(repeating: 0, count: (1 << bits) / 64)
         bitmap2 = Array(repeating: 0, count: (1 << 16) / 64)
         shortAtoms = [:]
         let full = Self.maximumStride + 3
@@ -52,6 +48,11 @@ struct Prefilter: Sendable {
         } else {
             stride = max(1, min(Self.maximumStride, (atoms.map(\.atom.count).filter { $0 >= 4 }.min() ?? 4) - 3))
         }
+        // 64 bits per window entered (about one chance hit in 64 probes), 2^15 bits (4 KiB, L1) to 2^22.
+        var bits = 15
+        while bits < 22 && (1 << bits) < atoms.count * stride * 64 { bits += 1 }
+        hashBits = bits
+        bitmap4 = Array(repeating: 0, count: (1 << bits) / 64)
         var long: [(key: UInt32, member: Int32)] = []
         for (atom, id, best) in atoms {
             if atom.count >= stride + 3 {
