@@ -224,6 +224,10 @@ public struct Scanner {
         let verifier = PartVerifier(data: data)
         for index in logicalCandidates(target: target) {
             let logical = engine.logicals[index]
+            for (index, comparison) in logical.comparisons {
+                comparison.run(on: data, referenceSlot: logical.firstSlot + comparison.reference,
+                    slot: logical.firstSlot + index, state: &state)
+            }
             for pcre in logical.expressions {
                 pcre.run(on: verifier, offsets: offsets, slot: logical.firstSlot + pcre.index, state: &state)
             }

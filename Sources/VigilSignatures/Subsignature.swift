@@ -1,5 +1,5 @@
-/// The subsignatures of an `.ldb` line: hex patterns with offsets and modifiers, PCRE, byte comparisons
-/// (byte comparisons and macros are named as unsupported and their signature skipped).
+/// The subsignatures of an `.ldb` line: hex patterns with offsets and modifiers, PCRE and byte comparisons
+/// (macros are named as unsupported and their signature skipped).
 
 /// Modifiers after `::` on a hex subsignature.
 public struct SubsignatureModifiers: OptionSet, Sendable, Hashable {
@@ -50,12 +50,15 @@ public enum Subsignature: Sendable, Equatable {
     case hex(HexSubsignature)
     /// A regular expression.
     case pcre(PCRESubsignature)
+    /// A number read near another subsignature's match, compared with constants.
+    case byteComparison(ByteComparison)
 
     /// Where the subsignature may match.
     public var offset: BodyOffset {
         switch self {
         case .hex(let hex): hex.offset
         case .pcre(let pcre): pcre.offset
+        case .byteComparison: .any
         }
     }
 
@@ -75,9 +78,8 @@ public enum Subsignature: Sendable, Equatable {
         if text.contains("/") {
             return .pcre(try PCRESubsignature.parse(text, index: index, at: location, line: line))
         }
-        if text.contains("#") {
-            throw SignatureError(.unsupported, "byte-compare subsignatures are not supported yet", at: location,
-                excerpt: line)
+        if text.contains("("), text.filter({ $0 == "#" }).count >= 2 {
+            return .byteComparison(try ByteComparison.parse(text, at: location, line: line))
         }
         var body = text
         var modifiers: SubsignatureModifiers = []

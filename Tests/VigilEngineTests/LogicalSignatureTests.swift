@@ -191,3 +191,50 @@ struct PCRESubsignatureTests {
         #expect(set.skipped.first?.description == "t.ldb:1:38: PCRE: back-references are not supported yet")
     }
 }
+
+/// Byte-compare subsignatures (figures from experiments with clamscan 1.4.6).
+@Suite("Byte-compare subsignatures")
+struct ByteComparisonTests {
+    static let cases: [LogicalCase] = [
+        LogicalCase(signature: "1;4b45593a;0(>>4#de4#=1234)", data: "xxKEY:1234xx", matches: true),
+        LogicalCase(signature: "1;4b45593a;0(>>3#de4#=1234)", data: "xxKEY:1234xx", matches: false),
+        LogicalCase(signature: "1;4b45593a;0(>>3#d4#=123)", data: "xxKEY:1234xx", matches: false),
+        LogicalCase(signature: "1;4b45593a;0(<<2#db2#=12)", data: "xx12KEY:", matches: true),
+        // base-0 literals: a leading 0 is octal
+        LogicalCase(signature: "1;4b45593a;0(>>4#de4#=02322)", data: "xxKEY:1234xx", matches: true),
+        LogicalCase(signature: "1;4b45593a;0(>>4#de4#>1000,<2000)", data: "xxKEY:1234xx", matches: true),
+        LogicalCase(signature: "1;4b45593a;0(>>4#de4#>1000,<1200)", data: "xxKEY:1234xx", matches: false),
+        // hex, little-endian hex (digit pairs reversed), and without an order never
+        LogicalCase(signature: "1;4b45593a;0(>>4#hb4#=0x1234)", data: "xxKEY:1234xx", matches: true),
+        LogicalCase(signature: "1;4b45593a;0(>>4#hl4#=0x3412)", data: "xxKEY:1234xx", matches: true),
+        LogicalCase(signature: "1;4b45593a;0(>>4#h4#=0x1234)", data: "xxKEY:1234xx", matches: false),
+        // binary integers
+        LogicalCase(signature: "1;4b45593a;0(>>4#ib2#=0x3132)", data: "xxKEY:1234xx", matches: true),
+        LogicalCase(signature: "1;4b45593a;0(>>4#il2#=0x3231)", data: "xxKEY:1234xx", matches: true),
+        // only the last match of the referenced subsignature counts
+        LogicalCase(signature: "1;4b45593a;0(>>4#de4#=1234)", data: "xxKEY:1234xxKEY:9999", matches: false),
+        LogicalCase(signature: "1;4b45593a;0(>>4#de4#=1234)", data: "xxKEY:9999xxKEY:1234", matches: true),
+        // a number at byte 0 never matches
+        LogicalCase(signature: "1;4b45593a;0(<<0#ib1#=75)", data: "KEY:1234xx", matches: false),
+    ]
+
+    @Test(arguments: cases)
+    func evaluation(_ c: LogicalCase) throws {
+        #expect(try logicalMatches("Engine:81-255,Target:0;\(c.signature)", bytes(c.data)) == c.matches)
+    }
+
+    @Test(arguments: [
+        ("L;Engine:81-255,Target:0;1;4141;0(>>4#dl4#=1)", "t.ldb:1:33: byte compare: decimal is big-endian only"),
+        ("L;Engine:81-255,Target:0;1;4141;0(>>4#ib3#=1)", "t.ldb:1:33: byte compare: binary length must be 1, 2, 4 or 8"),
+        ("L;Engine:81-255,Target:0;1;4141;0(>>4#hd4#=1)", "t.ldb:1:33: byte compare: more than one of h, d, a, i"),
+        ("L;Engine:81-255,Target:0;1;4141;0(>>4#d4#!1)", "t.ldb:1:33: byte compare: comparison must start with <, > or ="),
+    ])
+    func malformed(line: String, expected: String) {
+        do {
+            _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
+            Issue.record("no error for \(line)")
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+}

@@ -13,6 +13,8 @@ struct CompiledLogical: Sendable {
     var firstSlot: Int
     /// The target description's conditions.
     var description: TargetDescription
+    /// The byte-compare subsignatures with their indexes, run before the PCRE ones.
+    var comparisons: [(index: Int, comparison: ByteComparison)]
     /// The PCRE subsignatures, run in order before the expression is evaluated.
     var expressions: [CompiledPCRE]
     /// Whether the signature must be evaluated on every layer of its type, not only when one of its
@@ -30,6 +32,15 @@ struct CompiledLogical: Sendable {
             expressions.append(CompiledPCRE(index: index, pcre: pcre, program: try RegexProgram(pcre.pattern)))
         }
         self.expressions = expressions
+        // A comparison referring to a missing subsignature or to another comparison never matches (clamscan
+        // does not check the reference at load).
+        comparisons = signature.subsignatures.enumerated().compactMap { index, subsignature in
+            guard case .byteComparison(let comparison) = subsignature,
+                comparison.reference < signature.subsignatures.count
+            else { return nil }
+            if case .byteComparison = signature.subsignatures[comparison.reference] { return nil }
+            return (index, comparison)
+        }
         holdsWithoutMatches = signature.expression.evaluate { _ in 0 }.holds
             || expressions.contains { $0.pcre.trigger.evaluate { _ in 0 }.holds }
     }

@@ -119,6 +119,10 @@ struct BodyScanState {
         touchedSlots.removeAll(keepingCapacity: true)
     }
 
+    /// The last position counted for subsignature `slot` in this layer (its last match's start, or end for a
+    /// pattern clamscan splits); meaningful when ``count(_:)`` is above 0.
+    func lastPosition(_ slot: Int) -> Int { slotStamp[slot] == generation ? slotLast[slot] : 0 }
+
     /// How many matches subsignature `slot` has in this layer.
     func count(_ slot: Int) -> Int { slotStamp[slot] == generation ? slotCount[slot] : 0 }
 
