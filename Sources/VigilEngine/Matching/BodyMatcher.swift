@@ -22,7 +22,23 @@ struct BodyMatcher: Sendable {
 
     struct Root: Sendable {
         var prefilter: Prefilter
+        /// Patterns bound to an offset window, checked in it on every layer.
         var windowed: [Int]
+        /// Patterns at one exact offset from the start or end that begin with 4 literal bytes, found by looking
+        /// those bytes up at each such offset: a layer costs one lookup per distinct offset, not one per pattern.
+        var pinned: [PinnedOffset: [UInt32: [Int]]]
+    }
+
+    /// An exact start: `delta` from the file's start, or from its end.
+    struct PinnedOffset: Hashable, Sendable {
+        var fromEnd: Bool
+        var delta: Int
+    }
+
+    /// The 4 literal bytes a pattern starts with, if it does.
+    private static func leadingWord(_ body: CompiledBody) -> UInt32? {
+        guard case .literal(let bytes) = body.parts[0].elements[0], bytes.count >= 4 else { return nil }
+        return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
     }
 
     init(_ bodies: [CompiledBody]) {
@@ -32,17 +48,24 @@ struct BodyMatcher: Sendable {
         for target in used.sorted() {
             var atoms: [(atom: [UInt8], id: Int, best: Int)] = []
             var windowed: [Int] = []
+            var pinned: [PinnedOffset: [UInt32: [Int]]] = [:]
             for (id, body) in bodies.enumerated() where body.target == 0 || body.target == target {
-                if body.offset == .any {
+                switch body.offset {
+                case .any:
                     let part = body.parts[body.watchedPart]
                     for variant in Self.variants(of: part) { atoms.append((variant, id, part.bestWindow)) }
-                } else {
+                case .at(let anchor, let delta, 0) where anchor == .fileStart || anchor == .fileEnd:
+                    if let word = Self.leadingWord(body) {
+                        pinned[PinnedOffset(fromEnd: anchor == .fileEnd, delta: delta), default: [:]][word, default: []]
+                            .append(id)
+                    } else {
+                        windowed.append(id)
+                    }
+                default:
                     windowed.append(id)
                 }
             }
-            // Target-specific patterns first, as clamscan scans the target's root before the generic one.
-            windowed.sort { (bodies[$0].target == 0 ? 1 : 0, $0) < (bodies[$1].target == 0 ? 1 : 0, $1) }
-            roots[target] = Root(prefilter: Prefilter(atoms: atoms), windowed: windowed)
+            roots[target] = Root(prefilter: Prefilter(atoms: atoms), windowed: windowed, pinned: pinned)
         }
         self.roots = roots
         let longest = bodies.map { $0.isPlain ? $0.minimumLength : $0.parts.map(\.minimumLength).max()! }.max() ?? 0
@@ -96,7 +119,16 @@ struct BodyMatcher: Sendable {
             found.append((key, id))
             if best == nil || key < best! { best = key }
         }
-        for id in root.windowed {
+        var windowed = root.windowed
+        for (pin, patterns) in root.pinned {
+            let start = pin.fromEnd ? data.count + pin.delta : pin.delta
+            guard start >= 0, start + 4 <= data.count,
+                offsets.window(.at(pin.fromEnd ? .fileEnd : .fileStart, delta: pin.delta, shift: 0)) != nil,
+                let ids = patterns[data.loadUnaligned(fromByteOffset: start, as: UInt32.self)]
+            else { continue }
+            windowed += ids
+        }
+        for id in windowed {
             let body = bodies[id]
             guard let window = offsets.window(body.offset) else { continue }
             switch body.owner {
