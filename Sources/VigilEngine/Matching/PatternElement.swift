@@ -35,26 +35,26 @@ enum PatternElement: Sendable, Equatable {
 }
 
 /// A run of the pattern between unbounded gaps, with the atom the matcher searches for it by.
-struct PatternPart: Sendable {
+final class PatternPart: Sendable {
     /// The elements in order.
-    var elements: [PatternElement]
+    let elements: [PatternElement]
     /// The index of the literal element holding the atom.
-    var atomElement: Int
+    let atomElement: Int
     /// The atom's offset inside that literal.
-    var atomOffset: Int
+    let atomOffset: Int
     /// The atom: 2 to 7 literal bytes (4 when caseless), the most selective window of the part (upper case
     /// when caseless).
-    var atom: [UInt8]
+    let atom: [UInt8]
     /// Whether the atom's letters match either case.
-    var atomIsCaseless: Bool
+    let atomIsCaseless: Bool
     /// Where the atom's most selective 4 bytes start inside it.
-    var bestWindow: Int
+    let bestWindow: Int
     /// The atom's quality; higher is rarer.
-    var atomScore: Int
+    let atomScore: Int
     /// The least number of bytes before the atom's literal element.
-    var minimumPrefix: Int
+    let minimumPrefix: Int
     /// The least number of bytes the part spans.
-    var minimumLength: Int { elements.reduce(0) { $0 + $1.lengthRange.lowerBound } }
+    let minimumLength: Int
 
     private static func atomIsCaseless(_ element: PatternElement) -> Bool {
         if case .caseless = element { return true }
@@ -83,11 +83,23 @@ struct PatternPart: Sendable {
         }
         // HexPatternParser.validate guarantees a run of two fixed bytes in every part.
         let chosen = best!
-        // The best 4-byte window, widened to 7 bytes within its run where it can be (to the right first), so
-        // the prefilter may probe every 4th position; case variants stay few at 4.
+        // The best 4-byte window, widened to 7 bytes within its run where it can be, so the prefilter may probe
+        // every 4th position (entering all four 4-byte windows): of the 7-byte spans holding the best window,
+        // the one whose weakest window is strongest. Case variants stay few at 4.
         let limit = Self.atomIsCaseless(elements[chosen.element]) ? 4 : 7
-        let end = min(chosen.run.count, chosen.offset + limit)
-        let start = max(0, min(chosen.offset, end - limit))
+        let run = chosen.run
+        var start = max(0, min(chosen.offset, run.count - limit))
+        if run.count >= limit, limit > 4 {
+            var strongest = Int.min
+            for s in max(0, chosen.offset + 4 - limit)...min(chosen.offset, run.count - limit) {
+                let weakest = (s...(s + limit - 4)).map { AtomQuality.score(Array(run[$0..<($0 + 4)])) }.min()!
+                if weakest > strongest {
+                    strongest = weakest
+                    start = s
+                }
+            }
+        }
+        let end = min(run.count, start + limit)
         atomElement = chosen.element
         atomOffset = start
         atom = Array(chosen.run[start..<end])
@@ -95,6 +107,7 @@ struct PatternPart: Sendable {
         atomIsCaseless = Self.atomIsCaseless(elements[chosen.element])
         atomScore = chosen.score
         minimumPrefix = elements[..<chosen.element].reduce(0) { $0 + $1.lengthRange.lowerBound }
+        minimumLength = elements.reduce(0) { $0 + $1.lengthRange.lowerBound }
     }
 }
 

@@ -29,6 +29,10 @@ struct Prefilter: Sendable {
     /// offset so that a probe reports atoms in ascending position: `groupStart[g]..<groupStart[g+1]`.
     private var groupStart: [Int32]
     private var groupMembers: [Int32]
+    /// Each member's whole atom (up to 7 bytes, little-endian) and the mask of its bytes: a window hit is
+    /// passed on only when the whole atom is there, which rules out most chance hits with one load.
+    private var memberAtoms: [UInt64]
+    private var memberMasks: [UInt64]
     /// Bitmap over the first two bytes of short atoms, and the short atoms by those two bytes.
     private var bitmap2: [UInt64]
     private var shortAtoms: [UInt16: [(atom: [UInt8], id: Int32)]]
@@ -53,14 +57,17 @@ struct Prefilter: Sendable {
         while bits < 22 && (1 << bits) < atoms.count * stride * 64 { bits += 1 }
         hashBits = bits
         bitmap4 = Array(repeating: 0, count: (1 << bits) / 64)
-        var long: [(key: UInt32, member: Int32)] = []
+        var long: [(key: UInt32, member: Int32, atom: UInt64, mask: UInt64)] = []
         for (atom, id, best) in atoms {
             if atom.count >= stride + 3 {
                 let first = min(best, atom.count - 3 - stride)
                 for offset in (first..<(first + stride)).reversed() {
                     let key = UInt32(atom[offset]) | UInt32(atom[offset + 1]) << 8 | UInt32(atom[offset + 2]) << 16
                         | UInt32(atom[offset + 3]) << 24
-                    long.append((key, Int32(id << 3 | offset)))
+                    var value: UInt64 = 0
+                    for (k, b) in atom.enumerated() { value |= UInt64(b) << UInt64(8 * k) }
+                    let mask: UInt64 = atom.count >= 8 ? ~0 : (1 << UInt64(8 * atom.count)) - 1
+                    long.append((key, Int32(id << 3 | offset), value, mask))
                 }
             } else {
                 let key = UInt16(atom[0]) | UInt16(atom[1]) << 8
@@ -77,6 +84,8 @@ struct Prefilter: Sendable {
         tableGroups = Array(repeating: -1, count: capacity)
         groupStart = []
         groupMembers = ordered.map(\.element.member)
+        memberAtoms = ordered.map(\.element.atom)
+        memberMasks = ordered.map(\.element.mask)
         var i = 0
         while i < ordered.count {
             let key = ordered[i].element.key
@@ -115,7 +124,7 @@ struct Prefilter: Sendable {
                     if i + 4 <= count {
                         let w = (base + i).loadUnaligned(as: UInt32.self)
                         let bit = Int(Self.hash(w) >> shift)
-                        if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, visit) { return }
+                        if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, data, visit) { return }
                     }
                     if hasShort {
                         var j = i
@@ -134,7 +143,9 @@ struct Prefilter: Sendable {
     }
 
     @inline(never)
-    private func visitLong(_ key: UInt32, _ position: Int, _ visit: (Int, Int) -> Bool) -> Bool {
+    private func visitLong(_ key: UInt32, _ position: Int, _ data: UnsafeRawBufferPointer,
+        _ visit: (Int, Int) -> Bool) -> Bool
+    {
         var slot = Self.slot(key) & tableMask
         while tableGroups[slot] >= 0 {
             if tableKeys[slot] == key {
@@ -142,7 +153,13 @@ struct Prefilter: Sendable {
                 for m in Int(groupStart[g])..<Int(groupStart[g + 1]) {
                     let member = Int(groupMembers[m])
                     let start = position - (member & 7)
-                    if start >= 0, !visit(member >> 3, start) { return false }
+                    guard start >= 0 else { continue }
+                    if start + 8 <= data.count,
+                        data.loadUnaligned(fromByteOffset: start, as: UInt64.self) & memberMasks[m] != memberAtoms[m]
+                    {
+                        continue
+                    }
+                    if !visit(member >> 3, start) { return false }
                 }
                 return true
             }
