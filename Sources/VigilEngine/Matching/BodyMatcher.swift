@@ -19,6 +19,9 @@ struct BodyMatcher: Sendable {
     private let roots: [Root?]
     /// clamscan's buffer step: its buffer size less its longest pattern.
     private let step: Int
+    /// Per pattern: how far into it clamscan's Boyer-Moore matcher keys it, which moves where it reports a
+    /// match (0 for patterns it does not match by Boyer-Moore).
+    private let reportShift: [Int]
 
     struct Root: Sendable {
         var prefilter: Prefilter
@@ -68,8 +71,28 @@ struct BodyMatcher: Sendable {
             roots[target] = Root(prefilter: Prefilter(atoms: atoms), windowed: windowed, pinned: pinned)
         }
         self.roots = roots
+        reportShift = Self.boyerMooreShifts(bodies)
         let longest = bodies.map { $0.isPlain ? $0.minimumLength : $0.parts.map(\.minimumLength).max()! }.max() ?? 0
         step = Self.bufferSize - min(longest, Self.bufferSize / 2)
+    }
+
+    /// clamscan's Boyer-Moore matcher (plain literal `.ndb` patterns of target types 0 and 1, each type its own
+    /// table) keys a pattern by its first 3-byte window whose bucket is still empty when the pattern is added,
+    /// in load order, to spread the buckets (`cli_bm_addpatt`); it reports a match where that window starts,
+    /// and patterns sharing a bucket newest first. This replays the additions to know each pattern's window.
+    static func boyerMooreShifts(_ bodies: [CompiledBody]) -> [Int] {
+        var shifts = Array(repeating: 0, count: bodies.count)
+        var used = [[Bool]](repeating: Array(repeating: false, count: 211 * 255 + 37 * 255 + 256), count: 2)
+        for (id, body) in bodies.enumerated() {
+            guard case .body = body.owner, body.isPlain, body.target <= 1,
+                case .literal(let bytes) = body.parts[0].elements[0], bytes.count >= 3
+            else { continue }
+            func bucket(_ i: Int) -> Int { 211 * Int(bytes[i]) + 37 * Int(bytes[i + 1]) + Int(bytes[i + 2]) }
+            let shift = (0...(bytes.count - 3)).first { !used[body.target][bucket($0)] } ?? 0
+            shifts[id] = shift
+            used[body.target][bucket(shift)] = true
+        }
+        return shifts
     }
 
     /// The byte strings the prefilter must watch for `part`'s atom: every case variant of a caseless one.
@@ -87,18 +110,20 @@ struct BodyMatcher: Sendable {
 
     /// Where clamscan would report a match: buffer, target before generic, literal before wildcard, position.
     struct ReportOrder: Comparable {
-        var buffer: Int, generic: Int, tier: Int, position: Int
+        var buffer: Int, generic: Int, tier: Int, position: Int, tie: Int
         static func < (a: Self, b: Self) -> Bool {
-            (a.buffer, a.generic, a.tier, a.position) < (b.buffer, b.generic, b.tier, b.position)
+            (a.buffer, a.generic, a.tier, a.position, a.tie) < (b.buffer, b.generic, b.tier, b.position, b.tie)
         }
     }
 
-    private func order(_ body: CompiledBody, end: Int) -> ReportOrder {
+    private func order(_ id: Int, end: Int) -> ReportOrder {
+        let body = bodies[id]
         let buffer = end <= Self.bufferSize ? 0 : (end - Self.bufferSize + step - 1) / step
         let generic = body.target == 0 ? 1 : 0
         return body.isPlain
-            ? ReportOrder(buffer: buffer, generic: generic, tier: 0, position: end - body.minimumLength)
-            : ReportOrder(buffer: buffer, generic: generic, tier: 1, position: end - body.lastPieceLength)
+            ? ReportOrder(buffer: buffer, generic: generic, tier: 0, position: end - body.minimumLength + reportShift[id],
+                tie: -id)
+            : ReportOrder(buffer: buffer, generic: generic, tier: 1, position: end - body.lastPieceLength, tie: id)
     }
 
     /// The last byte (exclusive) of the buffer with index `buffer`.
@@ -115,7 +140,7 @@ struct BodyMatcher: Sendable {
         var found: [(ReportOrder, Int)] = []
         var best: ReportOrder?
         func record(_ id: Int, end: Int) {
-            let key = order(bodies[id], end: end)
+            let key = order(id, end: end)
             found.append((key, id))
             if best == nil || key < best! { best = key }
         }
