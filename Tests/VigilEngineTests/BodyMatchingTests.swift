@@ -166,6 +166,21 @@ struct BodyMatchingTests {
         #expect(bytes("abc123").withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["A"])
     }
 
+    /// Literal signatures matching at one offset come in clamscan's Boyer-Moore order: each is keyed at the
+    /// first 3-byte window whose bucket is still empty when it is added, and a bucket lists the newest first.
+    @Test func literalTiesFollowBoyerMooreBuckets() throws {
+        func first(_ lines: [String]) throws -> String? {
+            let set = try SignatureSet.parse(bytes(lines.joined(separator: "\n")), kind: .ndb, file: "t.ndb")
+            var scanner = Scanner(engine: Engine(set))
+            return bytes("xxxxHELLOWORLDxxxx").withUnsafeBytes { scanner.scan($0) }.first?.name
+        }
+        let short = "Short:0:*:48454c4c4f57", long = "Long:0:*:48454c4c4f574f524c44"
+        #expect(try first([short, long]) == "Short")  // Long is keyed one byte later
+        #expect(try first([long, short]) == "Long")
+        // the same text twice: one bucket, newest first
+        #expect(try first(["Old:0:*:48454c4c4f57", "New:0:*:48454c4c4f57"]) == "New")
+    }
+
     @Test func firstMatchOnlyUnlessAllMatch() throws {
         let set = try SignatureSet.parse(bytes("A:0:*:6162\nB:0:*:6364"), kind: .ndb, file: "t.ndb")
         var scanner = Scanner(engine: Engine(set))
