@@ -41,7 +41,7 @@ public final class Engine: Sendable {
     /// Signatures the parser accepted but the engine could not compile, each with the reason.
     public let skipped: [String]
 
-    let names: [String]
+    let names: NameTable
     let hashes: HashIndex
     /// Allow-listed digests (`.fp`, `.sfp`).
     let allowed: HashIndex
@@ -58,16 +58,16 @@ public final class Engine: Sendable {
 
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
     public init(_ signatures: SignatureSet, builtins: Bool = false) {
-        var names: [String] = []
+        var names = NameTable()
         var all = signatures.hashes
         if builtins { all += BuiltinSignatures.hashes }
         let hashes = HashIndex(all, firstName: 0)
-        names = all.map(\.name)
+        names.append(contentsOf: all.map(\.name))
         allowed = HashIndex(signatures.allowed, firstName: 0)
         sectionHashes = HashIndex(signatures.sectionHashes, firstName: names.count)
-        names += signatures.sectionHashes.map(\.name)
+        names.append(contentsOf: signatures.sectionHashes.map(\.name))
         importHashes = HashIndex(signatures.importHashes, firstName: names.count)
-        names += signatures.importHashes.map(\.name)
+        names.append(contentsOf: signatures.importHashes.map(\.name))
         var patterns: [CompiledBody] = []
         for signature in signatures.bodies {
             patterns.append(CompiledBody(signature.pattern, owner: .body(name: names.count), target: signature.target,
