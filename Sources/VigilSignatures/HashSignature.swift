@@ -34,17 +34,39 @@ public struct HashSignature: Sendable, Equatable {
     public var name: String
     /// Which digest the signature holds.
     public var algorithm: HashAlgorithm
-    /// The digest bytes.
-    public var digest: [UInt8]
+    /// The digest's bytes in four little-endian words, zero-padded: stored inline, since hash databases hold
+    /// millions of signatures.
+    public var digestWords: (UInt64, UInt64, UInt64, UInt64)
     /// The file size the signature applies to; `nil` for `*` (any size).
     public var size: Int?
 
-    /// Creates a signature.
+    /// The digest bytes.
+    public var digest: [UInt8] {
+        let words = [digestWords.0, digestWords.1, digestWords.2, digestWords.3]
+        return (0..<algorithm.digestLength).map { UInt8(truncatingIfNeeded: words[$0 / 8] >> UInt64(8 * ($0 % 8))) }
+    }
+
+    /// Creates a signature; `digest` holds `algorithm.digestLength` bytes.
     public init(name: String, algorithm: HashAlgorithm, digest: [UInt8], size: Int?) {
         self.name = name
         self.algorithm = algorithm
-        self.digest = digest
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for (i, b) in digest.prefix(32).enumerated() {
+            let v = UInt64(b) << UInt64(8 * (i % 8))
+            switch i / 8 {
+            case 0: words.0 |= v
+            case 1: words.1 |= v
+            case 2: words.2 |= v
+            default: words.3 |= v
+            }
+        }
+        digestWords = words
         self.size = size
+    }
+
+    /// Whether two signatures are the same.
+    public static func == (a: HashSignature, b: HashSignature) -> Bool {
+        a.name == b.name && a.algorithm == b.algorithm && a.digestWords == b.digestWords && a.size == b.size
     }
 
     /// The functionality level from which clamscan accepts a `*` size.
@@ -76,16 +98,18 @@ public struct HashSignature: Sendable, Equatable {
             guard (48...57).contains(c) else { return try slowParse(line, at: location) }
             size = size * 10 + Int(c - 48)
         }
-        var digest = [UInt8](repeating: 0, count: algorithm.digestLength)
+        var words: [UInt64] = [0, 0, 0, 0]
         var i = fields[0].lowerBound
-        for k in digest.indices {
+        for k in 0..<algorithm.digestLength {
             guard let high = hexValue(line[i]), let low = hexValue(line[i + 1]) else {
                 return try slowParse(line, at: location)
             }
-            digest[k] = high << 4 | low
+            words[k / 8] |= UInt64(high << 4 | low) << UInt64(8 * (k % 8))
             i += 2
         }
-        return HashSignature(name: name, algorithm: algorithm, digest: digest, size: size)
+        var signature = HashSignature(name: name, algorithm: algorithm, digest: [], size: size)
+        signature.digestWords = (words[0], words[1], words[2], words[3])
+        return signature
     }
 
     private static func slowParse(_ line: ArraySlice<UInt8>, at location: SourceLocation) throws(SignatureError)

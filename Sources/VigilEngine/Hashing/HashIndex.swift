@@ -18,6 +18,8 @@ struct DigestKey: Equatable, Sendable {
         words = w
     }
 
+    init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
     static func == (a: DigestKey, b: DigestKey) -> Bool { a.words == b.words }
 
     /// A table slot: digests are uniformly distributed already.
@@ -58,7 +60,7 @@ struct HashIndex: Sendable {
         var tails: [Int] = []
         for (i, s) in signatures.enumerated() {
             let a = s.algorithm.rawValue
-            let key = DigestKey(s.digest)
+            let key = DigestKey(words: s.digestWords)
             keys.append(key)
             sizes.append(s.size.map(Int64.init) ?? -1)
             names.append(UInt32(firstName + i))
