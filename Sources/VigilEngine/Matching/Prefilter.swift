@@ -35,7 +35,12 @@ struct Prefilter: Sendable {
     private var memberMasks: [UInt64]
     /// Bitmap over the first two bytes of short atoms, and the short atoms by those two bytes.
     private var bitmap2: [UInt64]
-    private var shortAtoms: [UInt16: [(atom: [UInt8], id: Int32)]]
+    /// Short atoms by their first two bytes: `shortStart[key]..<shortStart[key + 1]` in the member arrays,
+    /// each an id, the atom's bytes (little-endian) and their count.
+    private var shortStart: [Int32]
+    private var shortIDs: [Int32]
+    private var shortAtoms: [UInt64]
+    private var shortLengths: [UInt8]
 
     /// Whether any atom was added.
     let isEmpty: Bool
@@ -45,7 +50,7 @@ struct Prefilter: Sendable {
     init(atoms: [(atom: [UInt8], id: Int, best: Int)]) {
         isEmpty = atoms.isEmpty
         bitmap2 = Array(repeating: 0, count: (1 << 16) / 64)
-        shortAtoms = [:]
+        var short: [(key: UInt16, id: Int32, atom: UInt64, length: UInt8)] = []
         let full = Self.maximumStride + 3
         if atoms.filter({ $0.atom.count < full }).count <= Self.maximumShortAtoms {
             stride = Self.maximumStride
@@ -71,10 +76,19 @@ struct Prefilter: Sendable {
                 }
             } else {
                 let key = UInt16(atom[0]) | UInt16(atom[1]) << 8
-                shortAtoms[key, default: []].append((atom, Int32(id)))
+                var value: UInt64 = 0
+                for (k, b) in atom.enumerated() { value |= UInt64(b) << UInt64(8 * k) }
+                short.append((key, Int32(id), value, UInt8(atom.count)))
                 bitmap2[Int(key) >> 6] |= 1 << (UInt64(key) & 63)
             }
         }
+        short = short.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
+        shortIDs = short.map(\.id)
+        shortAtoms = short.map(\.atom)
+        shortLengths = short.map(\.length)
+        shortStart = Array(repeating: 0, count: (1 << 16) + 1)
+        for entry in short { shortStart[Int(entry.key) + 1] += 1 }
+        for key in 0..<(1 << 16) { shortStart[key + 1] += shortStart[key] }
         // Stable by key, so each group keeps descending offsets, then ascending ids.
         let ordered = long.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
         var capacity = 16
@@ -113,7 +127,7 @@ struct Prefilter: Sendable {
     /// bytes); stops when it returns false.
     func scan(_ data: UnsafeRawBufferPointer, _ visit: (Int, Int) -> Bool) {
         guard !isEmpty, data.count >= 2, let base = data.baseAddress else { return }
-        let hasShort = !shortAtoms.isEmpty
+        let hasShort = !shortIDs.isEmpty
         let count = data.count
         let shift = UInt32(32 - hashBits)
         let step = stride
@@ -172,10 +186,12 @@ struct Prefilter: Sendable {
     private func visitShort(_ key: UInt16, _ position: Int, _ data: UnsafeRawBufferPointer,
         _ visit: (Int, Int) -> Bool) -> Bool
     {
-        for (atom, id) in shortAtoms[key] ?? [] {
-            guard position + atom.count <= data.count else { continue }
-            if atom.count > 2 && !(2..<atom.count).allSatisfy({ data[position + $0] == atom[$0] }) { continue }
-            if !visit(Int(id), position) { return false }
+        for m in Int(shortStart[Int(key)])..<Int(shortStart[Int(key) + 1]) {
+            let length = Int(shortLengths[m])
+            guard position + length <= data.count else { continue }
+            var value: UInt64 = 0
+            for k in 0..<length { value |= UInt64(data[position + k]) << UInt64(8 * k) }
+            if value == shortAtoms[m], !visit(Int(shortIDs[m]), position) { return false }
         }
         return true
     }
