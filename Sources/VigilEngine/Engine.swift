@@ -55,6 +55,10 @@ public final class Engine: Sendable {
     /// Per target type: the logical signatures evaluated on every layer of that type (their expression holds
     /// without matches), in load order.
     let alwaysEvaluated: [[Int]]
+    /// Whether any signature needs an executable's layout: an offset from the entry point or a section, a
+    /// target description's `EntryPoint` or `NumberOfSections`, or `EOF-n` (which clamscan resolves only when
+    /// an executable's headers parse). Otherwise files are not parsed as executables at all.
+    let usesExecutableLayout: Bool
 
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
     public init(_ signatures: SignatureSet, builtins: Bool = false) {
@@ -102,6 +106,12 @@ public final class Engine: Sendable {
         self.logicals = logicals
         self.slotOwners = slotOwners
         self.alwaysEvaluated = alwaysEvaluated
+        usesExecutableLayout =
+            patterns.contains { $0.offset.dependsOnLayout }
+            || logicals.contains {
+                $0.description.entryPoint != nil || $0.description.numberOfSections != nil
+                    || $0.expressions.contains { $0.pcre.offset.dependsOnLayout }
+            }
         self.detectsEICAR = builtins
         self.signatureCount = all.count + signatures.sectionHashes.count + signatures.importHashes.count
             + signatures.bodies.count + logicals.count + (builtins ? 1 : 0)
@@ -150,7 +160,7 @@ public struct Scanner {
             found.append(Detection(name: BuiltinSignatures.eicarName, kind: .eicar))
             if !allMatch { return found }
         }
-        let layout = FileLayout(data)
+        let layout = FileLayout(data, parseExecutable: engine.usesExecutableLayout)
         for (index, layer) in layout.layers.enumerated() {
             // A repeat pass over the same bytes finds nothing new but its own target's patterns, so without
             // --allmatch it is skipped unless that target has any.
@@ -159,16 +169,16 @@ public struct Scanner {
             {
                 continue
             }
-            let geometry = index == 0 ? layout.geometry : nil
+            let executable = index == 0 ? layout.executable : nil
             let done: Bool
             if layer.normalised {
                 TextNormalizer.normalize(data, into: &normalized)
                 done = normalized.withUnsafeBytes {
-                    scanLayer($0, target: layer.target, geometry: nil, hashes: layer.hashes, allMatch: allMatch,
+                    scanLayer($0, target: layer.target, executable: nil, hashes: layer.hashes, allMatch: allMatch,
                         into: &found)
                 }
             } else {
-                done = scanLayer(data, target: layer.target, geometry: geometry, hashes: layer.hashes,
+                done = scanLayer(data, target: layer.target, executable: executable, hashes: layer.hashes,
                     allMatch: allMatch, into: &found)
             }
             if done { return found }
@@ -202,10 +212,10 @@ public struct Scanner {
 
     /// Scans one layer: body signatures, then whole-file hashes, then logical signatures. Returns whether
     /// the scan is over (a detection without `allMatch`).
-    private mutating func scanLayer(_ data: UnsafeRawBufferPointer, target: Int, geometry: ExecutableGeometry?,
+    private mutating func scanLayer(_ data: UnsafeRawBufferPointer, target: Int, executable: ExecutableLayout?,
         hashes: Bool, allMatch: Bool, into found: inout [Detection]) -> Bool
     {
-        let offsets = OffsetResolver(size: data.count, geometry: geometry,
+        let offsets = OffsetResolver(size: data.count, layout: executable,
             isExecutable: TargetType.executables.contains(target))
         for id in engine.bodies.scan(data, target: target, offsets: offsets, state: &state, all: allMatch) {
             guard case .body(let name) = engine.bodies.bodies[id].owner else { continue }
@@ -231,7 +241,7 @@ public struct Scanner {
             for pcre in logical.expressions {
                 pcre.run(on: verifier, offsets: offsets, slot: logical.firstSlot + pcre.index, state: &state)
             }
-            if logical.matches(counts: { state.count($0) }, size: data.count, geometry: geometry) {
+            if logical.matches(counts: { state.count($0) }, size: data.count, layout: executable) {
                 found.append(Detection(name: engine.names[logical.name], kind: .logical))
                 if !allMatch { return true }
             }

@@ -2,7 +2,7 @@ import VigilFormats
 import VigilSignatures
 
 /// How clamscan scans a file of a given type, as layers: which target type each layer gets, whether it is
-/// the raw content or normalised text, and whether whole-file hashes apply; plus the executable geometry
+/// the raw content or normalised text, and whether whole-file hashes apply; plus the executable layout
 /// offsets refer to.
 struct FileLayout {
     /// One pass over the content (or its normalised text).
@@ -20,11 +20,12 @@ struct FileLayout {
 
     var type: FileType
     var layers: [Layer]
-    var geometry: ExecutableGeometry?
+    /// The entry point and sections, parsed only when `parseExecutable` and the file is matched as one.
+    var executable: ExecutableLayout?
 
-    init(_ data: UnsafeRawBufferPointer) {
+    init(_ data: UnsafeRawBufferPointer, parseExecutable: Bool) {
         type = FileType.detect(data)
-        geometry = nil
+        executable = nil
         let target = type.target ?? 0
         switch type {
         case .ignored:
@@ -42,10 +43,8 @@ struct FileLayout {
         default:
             layers = [Layer(target: target, normalised: false, hashes: true)]
         }
-        if TargetType.executables.contains(target), type != .machOUniversal, let layout = ExecutableLayout.parse(data) {
-            geometry = ExecutableGeometry(
-                entryPoint: layout.entryPoint,
-                sections: layout.sections.map { ExecutableGeometry.Section(offset: $0.rawOffset, size: $0.rawSize) })
+        if parseExecutable, TargetType.executables.contains(target), type != .machOUniversal {
+            executable = ExecutableLayout.parse(data)
         }
     }
 }

@@ -166,6 +166,19 @@ struct BodyMatchingTests {
         #expect(bytes("abc123").withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["A"])
     }
 
+    /// An executable without an entry point (an ELF `e_entry` of 0, as in shared objects) has it at 0 for
+    /// `EP+n`, as clamscan 1.4.6 resolves it.
+    @Test func entryPointOfZeroIsTheFileStart() throws {
+        var elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1] + [UInt8](repeating: 0, count: 9)
+        func put16(_ v: UInt16) { elf += [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        put16(3); put16(0x3E); elf += [1, 0, 0, 0]  // e_type DYN, e_machine x86-64, e_version
+        elf += [UInt8](repeating: 0, count: 8 * 3 + 4)  // e_entry, e_phoff, e_shoff, e_flags
+        put16(64); put16(56); put16(0); put16(64); put16(0); put16(0)  // sizes and counts: no headers
+        elf += bytes("PAYLOAD-AT-64") + [UInt8](repeating: 0, count: 40)
+        #expect(try bodyMatches(["E:6:EP+64:5041594c4f4144"], elf) == ["E"])
+        #expect(try bodyMatches(["E:6:EP+63:5041594c4f4144"], elf).isEmpty)
+    }
+
     /// Literal signatures matching at one offset come in clamscan's Boyer-Moore order: each is keyed at the
     /// first 3-byte window whose bucket is still empty when it is added, and a bucket lists the newest first.
     @Test func literalTiesFollowBoyerMooreBuckets() throws {

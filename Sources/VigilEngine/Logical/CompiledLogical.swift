@@ -1,3 +1,4 @@
+import VigilFormats
 import VigilSignatures
 
 /// A logical signature ready to evaluate: its expression over the match counts of its subsignatures, which
@@ -46,7 +47,7 @@ struct CompiledLogical: Sendable {
     }
 
     /// Whether the signature matches a top-level layer of `size` bytes with the given subsignature counts.
-    func matches(counts: (Int) -> Int, size: Int, geometry: ExecutableGeometry?) -> Bool {
+    func matches(counts: (Int) -> Int, size: Int, layout: ExecutableLayout?) -> Bool {
         guard expression.evaluate({ counts(firstSlot + $0) }).holds else { return false }
         // A top-level file has no container (clamscan's CL_TYPE_ANY) and no intermediates.
         if let container = description.container, container != "CL_TYPE_ANY" { return false }
@@ -54,9 +55,9 @@ struct CompiledLogical: Sendable {
         if description.neverMatches { return false }
         if let range = description.fileSize, !range.contains(size) { return false }
         if description.entryPoint != nil || description.numberOfSections != nil {
-            guard let geometry else { return false }
-            if let range = description.entryPoint, !(geometry.entryPoint.map(range.contains) ?? false) { return false }
-            if let range = description.numberOfSections, !range.contains(geometry.sections.count) { return false }
+            guard let layout else { return false }
+            if let range = description.entryPoint, !range.contains(layout.resolve(.entryPoint(0)) ?? 0) { return false }
+            if let range = description.numberOfSections, !range.contains(layout.numberOfSections) { return false }
         }
         return true
     }
