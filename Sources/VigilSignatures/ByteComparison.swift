@@ -129,7 +129,7 @@ func cInteger(_ text: Substring) -> Int64? {
     guard !digits.isEmpty else { return nil }
     var value: Int64 = 0
     for c in digits.utf8 {
-        guard let d = hexValue(c), Int64(d) < radix else { return nil }
+        guard let d = ASCII.hexDigit(c), Int64(d) < radix else { return nil }
         let (m, o1) = value.multipliedReportingOverflow(by: radix)
         let (s, o2) = m.addingReportingOverflow(Int64(d))
         guard !o1, !o2 else { return nil }

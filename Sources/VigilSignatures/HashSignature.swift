@@ -101,7 +101,7 @@ public struct HashSignature: Sendable, Equatable {
         var words: [UInt64] = [0, 0, 0, 0]
         var i = fields[0].lowerBound
         for k in 0..<algorithm.digestLength {
-            guard let high = hexValue(line[i]), let low = hexValue(line[i + 1]) else {
+            guard let high = ASCII.hexDigit(line[i]), let low = ASCII.hexDigit(line[i + 1]) else {
                 return try slowParse(line, at: location)
             }
             words[k / 8] |= UInt64(high << 4 | low) << UInt64(8 * (k % 8))
@@ -175,20 +175,9 @@ func decodeHex(_ text: Substring) -> [UInt8]? {
     bytes.reserveCapacity(utf8.count / 2)
     var index = 0
     while index < utf8.count {
-        guard let high = hexValue(utf8[index]), let low = hexValue(utf8[index + 1]) else { return nil }
+        guard let high = ASCII.hexDigit(utf8[index]), let low = ASCII.hexDigit(utf8[index + 1]) else { return nil }
         bytes.append(high << 4 | low)
         index += 2
     }
     return bytes
-}
-
-/// The value of one hex digit.
-@inline(__always)
-func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-    default: nil
-    }
 }

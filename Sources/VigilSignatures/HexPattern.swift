@@ -128,14 +128,14 @@ struct HexPatternParser {
         switch (h == q, l == q) {
         case (true, true): return MaskedByte(value: 0, mask: 0)
         case (true, false):
-            guard let low = hexValue(l) else { throw error(.malformed, "invalid hex digit", at: index + 1) }
+            guard let low = ASCII.hexDigit(l) else { throw error(.malformed, "invalid hex digit", at: index + 1) }
             return MaskedByte(value: low, mask: 0x0F)
         case (false, true):
-            guard let high = hexValue(h) else { throw error(.malformed, "invalid hex digit", at: index) }
+            guard let high = ASCII.hexDigit(h) else { throw error(.malformed, "invalid hex digit", at: index) }
             return MaskedByte(value: high << 4, mask: 0xF0)
         case (false, false):
-            guard let high = hexValue(h) else { throw error(.malformed, "invalid hex digit", at: index) }
-            guard let low = hexValue(l) else { throw error(.malformed, "invalid hex digit", at: index + 1) }
+            guard let high = ASCII.hexDigit(h) else { throw error(.malformed, "invalid hex digit", at: index) }
+            guard let low = ASCII.hexDigit(l) else { throw error(.malformed, "invalid hex digit", at: index + 1) }
             return .literal(high << 4 | low)
         }
     }

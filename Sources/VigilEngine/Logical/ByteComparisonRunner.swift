@@ -36,7 +36,7 @@ extension ByteComparison {
         case .automatic:
             guard let littleEndian else { return nil }
             var i = 0
-            while i < bytes.count, isSpaceByte(bytes[i]) { i += 1 }
+            while i < bytes.count, ASCII.isSpace(bytes[i]) { i += 1 }
             let hex = bytes.count - i >= 3 && bytes[i] == UInt8(ascii: "0") && bytes[i + 1] | 0x20 == UInt8(ascii: "x")
             return readText(bytes, radix: hex ? 16 : 10, reversePairs: hex && littleEndian)
         }
@@ -47,7 +47,7 @@ extension ByteComparison {
     /// digit pairs.
     private func readText(_ bytes: UnsafeRawBufferPointer, radix: Int64, reversePairs: Bool) -> Int64? {
         var i = 0
-        while i < bytes.count, isSpaceByte(bytes[i]) { i += 1 }
+        while i < bytes.count, ASCII.isSpace(bytes[i]) { i += 1 }
         if exact && i > 0 { return nil }
         var negative = false
         if radix == 10, i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
@@ -58,7 +58,7 @@ extension ByteComparison {
             i += 2
         }
         var digits: [Int64] = []
-        while i < bytes.count, let d = digitValue(bytes[i]), d < radix {
+        while i < bytes.count, let d = ASCII.hexDigit(bytes[i]).map(Int64.init), d < radix {
             digits.append(d)
             i += 1
         }
@@ -85,16 +85,5 @@ extension ByteComparison.Comparison {
         case .greater: value > self.value
         case .less: value < self.value
         }
-    }
-}
-
-private func isSpaceByte(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
-
-private func digitValue(_ b: UInt8) -> Int64? {
-    switch b {
-    case 0x30...0x39: Int64(b - 0x30)
-    case 0x41...0x46: Int64(b - 0x41 + 10)
-    case 0x61...0x66: Int64(b - 0x61 + 10)
-    default: nil
     }
 }

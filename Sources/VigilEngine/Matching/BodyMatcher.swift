@@ -100,7 +100,7 @@ struct BodyMatcher: Sendable {
         guard part.atomIsCaseless else { return [part.atom] }
         var out: [[UInt8]] = [[]]
         for b in part.atom {
-            out = isLetter(b) ? out.flatMap { [$0 + [b], $0 + [b | 0x20]] } : out.map { $0 + [b] }
+            out = ASCII.isUppercase(b) ? out.flatMap { [$0 + [b], $0 + [b | 0x20]] } : out.map { $0 + [b] }
         }
         return out
     }

@@ -83,7 +83,7 @@ struct PartVerifier {
                 switch kind {
                 case .word: holds = [1, 3].contains(wordBoundaryValue(b))
                 case .line: holds = b == 0x0A
-                case .nonAlphanumeric: holds = !isAlphanumeric(b)
+                case .nonAlphanumeric: holds = !ASCII.isAlphanumeric(b)
                 }
             }
         } else if position >= data.count {
@@ -93,7 +93,7 @@ struct PartVerifier {
             switch kind {
             case .word: holds = wordBoundaryValue(b) >= 2
             case .line: holds = b == 0x0A || (b == 0x0D && position + 1 < data.count && data[position + 1] == 0x0A)
-            case .nonAlphanumeric: holds = !isAlphanumeric(b)
+            case .nonAlphanumeric: holds = !ASCII.isAlphanumeric(b)
             }
         }
         return holds != negated
@@ -169,7 +169,7 @@ struct PartVerifier {
         var i = from
         while i + atom.count <= end {
             var ok = true
-            for (k, b) in atom.enumerated() where data[i + k] & (isLetter(b) ? 0xDF : 0xFF) != b {
+            for (k, b) in atom.enumerated() where data[i + k] & (ASCII.isUppercase(b) ? 0xDF : 0xFF) != b {
                 ok = false
                 break
             }
@@ -209,6 +209,3 @@ func mergeRanges(_ ranges: [(Int, Int)], limit: Int) -> [Int] {
     }
     return out
 }
-
-/// Whether an upper-cased atom byte is an ASCII letter.
-@inline(__always) func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) }

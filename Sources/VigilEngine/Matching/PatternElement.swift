@@ -210,7 +210,7 @@ extension ByteSet {
         switch kind {
         case .word: ByteSet { wordBoundaryValue($0) != 0 }
         case .line: ByteSet { $0 == 0x0A }
-        case .nonAlphanumeric: ByteSet { !isAlphanumeric($0) }
+        case .nonAlphanumeric: ByteSet { !ASCII.isAlphanumeric($0) }
         }
     }
 }

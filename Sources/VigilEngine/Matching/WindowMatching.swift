@@ -99,8 +99,8 @@ extension PartVerifier {
     func leftBoundary(_ start: Int, _ boundary: WordBoundary) -> Bool {
         switch boundary {
         case .none: return true
-        case .ascii: return start == 0 || !isAlphanumeric(data[start - 1])
-        case .wide: return start <= 1 || !(isAlphanumeric(data[start - 2]) && data[start - 1] == 0)
+        case .ascii: return start == 0 || !ASCII.isAlphanumeric(data[start - 1])
+        case .wide: return start <= 1 || !(ASCII.isAlphanumeric(data[start - 2]) && data[start - 1] == 0)
         }
     }
 
@@ -108,16 +108,11 @@ extension PartVerifier {
     func rightBoundary(_ end: Int, _ boundary: WordBoundary) -> Bool {
         switch boundary {
         case .none: return true
-        case .ascii: return end >= data.count || !isAlphanumeric(data[end])
+        case .ascii: return end >= data.count || !ASCII.isAlphanumeric(data[end])
         case .wide:
             if end >= data.count { return true }
-            if end + 1 == data.count { return !isAlphanumeric(data[end]) }
-            return !(isAlphanumeric(data[end]) && data[end + 1] == 0)
+            if end + 1 == data.count { return !ASCII.isAlphanumeric(data[end]) }
+            return !(ASCII.isAlphanumeric(data[end]) && data[end + 1] == 0)
         }
     }
-}
-
-/// C-locale `isalnum`.
-@inline(__always) func isAlphanumeric(_ b: UInt8) -> Bool {
-    (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
 }

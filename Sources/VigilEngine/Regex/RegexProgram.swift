@@ -104,8 +104,8 @@ private struct PikeRunner {
         case .lineStart: return p == 0 || subject[p - 1] == 0x0A
         case .lineEnd: return p == n || subject[p] == 0x0A
         case .wordBoundary, .notWordBoundary:
-            let before = p > 0 && isWordByte(subject[p - 1])
-            let after = p < n && isWordByte(subject[p])
+            let before = p > 0 && ASCII.isWordByte(subject[p - 1])
+            let after = p < n && ASCII.isWordByte(subject[p])
             return (before != after) == (a == .wordBoundary)
         }
     }

@@ -215,8 +215,8 @@ struct RegexParser {
     }
 
     func literal(_ c: UInt8) -> ByteSet {
-        guard options.caseless, (c | 0x20) >= 0x61, (c | 0x20) <= 0x7A else { return ByteSet { $0 == c } }
-        return ByteSet { $0 | 0x20 == c | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
+        guard options.caseless, ASCII.isLetter(c) else { return ByteSet { $0 == c } }
+        return ByteSet { $0 | 0x20 == c | 0x20 }
     }
 
     /// An escape after `\`: a single byte (usable in a class range) or a node.
@@ -228,10 +228,10 @@ struct RegexParser {
         switch c {
         case UInt8(ascii: "d"): return (.bytes(ByteSet { (48...57).contains($0) }), nil)
         case UInt8(ascii: "D"): return (.bytes(ByteSet { !(48...57).contains($0) }), nil)
-        case UInt8(ascii: "w"): return (.bytes(ByteSet(isWordByte)), nil)
-        case UInt8(ascii: "W"): return (.bytes(ByteSet { !isWordByte($0) }), nil)
-        case UInt8(ascii: "s"): return (.bytes(ByteSet(isSpaceByte)), nil)
-        case UInt8(ascii: "S"): return (.bytes(ByteSet { !isSpaceByte($0) }), nil)
+        case UInt8(ascii: "w"): return (.bytes(ByteSet(ASCII.isWordByte)), nil)
+        case UInt8(ascii: "W"): return (.bytes(ByteSet { !ASCII.isWordByte($0) }), nil)
+        case UInt8(ascii: "s"): return (.bytes(ByteSet(ASCII.isSpace)), nil)
+        case UInt8(ascii: "S"): return (.bytes(ByteSet { !ASCII.isSpace($0) }), nil)
         case UInt8(ascii: "n"): return byte(0x0A)
         case UInt8(ascii: "r"): return byte(0x0D)
         case UInt8(ascii: "t"): return byte(0x09)
@@ -243,7 +243,7 @@ struct RegexParser {
         case UInt8(ascii: "x"):
             var value = 0
             var digits = 0
-            while digits < 2, !atEnd, let v = hexValue(current) {
+            while digits < 2, !atEnd, let v = ASCII.hexDigit(current) {
                 value = value * 16 + Int(v)
                 index += 1
                 digits += 1
@@ -305,7 +305,7 @@ struct RegexParser {
                 guard lo <= hi else { throw fail("range out of order in a class") }
                 members = members.union(ByteSet { (lo...hi).contains($0) })
                 if options.caseless {
-                    members = members.union(ByteSet { b in (lo...hi).contains(b ^ 0x20) && isASCIILetter(b) })
+                    members = members.union(ByteSet { b in (lo...hi).contains(b ^ 0x20) && ASCII.isLetter(b) })
                 }
             } else {
                 members = members.union(literal(lo))
@@ -323,30 +323,25 @@ struct RegexParser {
         index = end + 1
         let set: ByteSet
         switch name {
-        case "alpha": set = ByteSet(isASCIILetter)
+        case "alpha": set = ByteSet(ASCII.isLetter)
         case "digit": set = ByteSet { (48...57).contains($0) }
-        case "alnum": set = ByteSet(isAlphanumeric)
-        case "upper": set = options.caseless ? ByteSet(isASCIILetter) : ByteSet { (65...90).contains($0) }
-        case "lower": set = options.caseless ? ByteSet(isASCIILetter) : ByteSet { (97...122).contains($0) }
-        case "space": set = ByteSet(isSpaceByte)
-        case "xdigit": set = ByteSet { hexValue($0) != nil }
-        case "punct": set = ByteSet { (33...126).contains($0) && !isAlphanumeric($0) }
+        case "alnum": set = ByteSet(ASCII.isAlphanumeric)
+        case "upper": set = options.caseless ? ByteSet(ASCII.isLetter) : ByteSet { (65...90).contains($0) }
+        case "lower": set = options.caseless ? ByteSet(ASCII.isLetter) : ByteSet { (97...122).contains($0) }
+        case "space": set = ByteSet(ASCII.isSpace)
+        case "xdigit": set = ByteSet { ASCII.hexDigit($0) != nil }
+        case "punct": set = ByteSet { (33...126).contains($0) && !ASCII.isAlphanumeric($0) }
         case "print": set = ByteSet { (32...126).contains($0) }
         case "graph": set = ByteSet { (33...126).contains($0) }
         case "cntrl": set = ByteSet { $0 < 32 || $0 == 127 }
         case "blank": set = ByteSet { $0 == 0x20 || $0 == 0x09 }
-        case "word": set = ByteSet(isWordByte)
+        case "word": set = ByteSet(ASCII.isWordByte)
         default: throw fail("unknown POSIX class '\(name)'")
         }
         return set
     }
 }
 
-/// `\w`: an ASCII letter, digit or underscore.
-public func isWordByte(_ b: UInt8) -> Bool { isAlphanumeric(b) || b == UInt8(ascii: "_") }
-func isAlphanumeric(_ b: UInt8) -> Bool { isASCIILetter(b) || (48...57).contains(b) }
-func isSpaceByte(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
-func isASCIILetter(_ b: UInt8) -> Bool { (65...90).contains(b) || (97...122).contains(b) }
 
 extension RegexNode {
     /// Parses a PCRE pattern's bytes (between the slashes) under `options`.
