@@ -50,8 +50,15 @@ public struct HashSignature: Sendable, Equatable {
     public init(name: String, algorithm: HashAlgorithm, digest: [UInt8], size: Int?) {
         self.name = name
         self.algorithm = algorithm
+        digestWords = Self.words(of: digest)
+        self.size = size
+    }
+
+    /// Up to 32 digest bytes as four little-endian words, zero-padded.
+    public static func words<Bytes: Sequence>(of bytes: Bytes) -> (UInt64, UInt64, UInt64, UInt64)
+    where Bytes.Element == UInt8 {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for (i, b) in digest.prefix(32).enumerated() {
+        for (i, b) in bytes.enumerated() where i < 32 {
             let v = UInt64(b) << UInt64(8 * (i % 8))
             switch i / 8 {
             case 0: words.0 |= v
@@ -60,8 +67,7 @@ public struct HashSignature: Sendable, Equatable {
             default: words.3 |= v
             }
         }
-        digestWords = words
-        self.size = size
+        return words
     }
 
     /// Whether two signatures are the same.

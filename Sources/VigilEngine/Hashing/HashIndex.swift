@@ -4,19 +4,7 @@ import VigilSignatures
 struct DigestKey: Equatable, Sendable {
     var words: (UInt64, UInt64, UInt64, UInt64)
 
-    init<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for (i, b) in bytes.enumerated() where i < 32 {
-            let v = UInt64(b) << UInt64(8 * (i % 8))
-            switch i / 8 {
-            case 0: w.0 |= v
-            case 1: w.1 |= v
-            case 2: w.2 |= v
-            default: w.3 |= v
-            }
-        }
-        words = w
-    }
+    init<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 { words = HashSignature.words(of: bytes) }
 
     init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
 

@@ -69,16 +69,12 @@ struct Prefilter: Sendable {
                 for offset in (first..<(first + stride)).reversed() {
                     let key = UInt32(atom[offset]) | UInt32(atom[offset + 1]) << 8 | UInt32(atom[offset + 2]) << 16
                         | UInt32(atom[offset + 3]) << 24
-                    var value: UInt64 = 0
-                    for (k, b) in atom.enumerated() { value |= UInt64(b) << UInt64(8 * k) }
                     let mask: UInt64 = atom.count >= 8 ? ~0 : (1 << UInt64(8 * atom.count)) - 1
-                    long.append((key, Int32(id << 3 | offset), value, mask))
+                    long.append((key, Int32(id << 3 | offset), atom.littleEndianWord, mask))
                 }
             } else {
                 let key = UInt16(atom[0]) | UInt16(atom[1]) << 8
-                var value: UInt64 = 0
-                for (k, b) in atom.enumerated() { value |= UInt64(b) << UInt64(8 * k) }
-                short.append((key, Int32(id), value, UInt8(atom.count)))
+                short.append((key, Int32(id), atom.littleEndianWord, UInt8(atom.count)))
                 bitmap2[Int(key) >> 6] |= 1 << (UInt64(key) & 63)
             }
         }
@@ -194,5 +190,14 @@ struct Prefilter: Sendable {
             if value == shortAtoms[m], !visit(Int(shortIDs[m]), position) { return false }
         }
         return true
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Up to 8 bytes as a little-endian word, as an unaligned load from data would read them.
+    fileprivate var littleEndianWord: UInt64 {
+        var value: UInt64 = 0
+        for (k, b) in prefix(8).enumerated() { value |= UInt64(b) << UInt64(8 * k) }
+        return value
     }
 }
