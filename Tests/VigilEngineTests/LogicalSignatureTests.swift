@@ -10,6 +10,17 @@ func logicalMatches(_ rest: String, _ data: [UInt8]) throws -> Bool {
     return data.withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["L"]
 }
 
+/// Expects the `.ldb` line to be refused as malformed with exactly `expected` (FILE:LINE:COLUMN: message).
+func expectMalformed(_ line: String, _ expected: String) {
+    do {
+        _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
+        Issue.record("no error for \(line)")
+    } catch {
+        #expect(error.description == expected)
+        #expect(error.code == .malformed)
+    }
+}
+
 struct LogicalCase: CustomTestStringConvertible, Sendable {
     var signature: String
     var data: String
@@ -111,15 +122,7 @@ struct LogicalSignatureTests {
         ("L;Engine:51-255,Target:0;0;EP+0:4141", "t.ldb:1:28: offset relative to an executable's layout needs Target 1 (PE), 6 (ELF) or 9 (Mach-O)"),
         ("L;Engine:51-255,Target:0;0", "t.ldb:1: expected NAME;TARGET_DESCRIPTION;EXPRESSION;SUBSIG..., found 3 fields"),
     ])
-    func malformed(line: String, expected: String) {
-        do {
-            _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
-            Issue.record("no error for \(line)")
-        } catch {
-            #expect(error.description == expected)
-            #expect(error.code == .malformed)
-        }
-    }
+    func malformed(line: String, expected: String) { expectMalformed(line, expected) }
 
     @Test func unknownFieldsSkipTheLineWithAWarning() throws {
         let set = try SignatureSet.parse(bytes("L;Engine:51-255,Target:1,IconGroup1:x;0;4141"), kind: .ldb, file: "t.ldb")
@@ -176,14 +179,7 @@ struct PCRESubsignatureTests {
         ("L;Engine:81-255,Target:0;1;4141;0/BB/z", "t.ldb:1:38: unknown PCRE flag 'z'"),
         ("L;Engine:81-255,Target:0;1;4141;0/B(B/", "t.ldb:1:38: PCRE: missing ')'"),
     ])
-    func malformed(line: String, expected: String) {
-        do {
-            _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
-            Issue.record("no error for \(line)")
-        } catch {
-            #expect(error.description == expected)
-        }
-    }
+    func malformed(line: String, expected: String) { expectMalformed(line, expected) }
 
     @Test func backReferencesAreSkippedWithAWarning() throws {
         let set = try SignatureSet.parse(bytes("L;Engine:81-255,Target:0;1;4141;0/(B)\\1/"), kind: .ldb, file: "t.ldb")
@@ -229,12 +225,5 @@ struct ByteComparisonTests {
         ("L;Engine:81-255,Target:0;1;4141;0(>>4#hd4#=1)", "t.ldb:1:33: byte compare: more than one of h, d, a, i"),
         ("L;Engine:81-255,Target:0;1;4141;0(>>4#d4#!1)", "t.ldb:1:33: byte compare: comparison must start with <, > or ="),
     ])
-    func malformed(line: String, expected: String) {
-        do {
-            _ = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
-            Issue.record("no error for \(line)")
-        } catch {
-            #expect(error.description == expected)
-        }
-    }
+    func malformed(line: String, expected: String) { expectMalformed(line, expected) }
 }
