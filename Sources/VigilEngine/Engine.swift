@@ -169,6 +169,8 @@ public struct Scanner {
             {
                 continue
             }
+            // Without body or logical signatures a pass without hashes (normalised text) can find nothing.
+            if !layer.hashes, engine.bodies.bodies.isEmpty, engine.logicals.isEmpty { continue }
             let executable = index == 0 ? layout.executable : nil
             let done: Bool
             if layer.normalised {
@@ -252,6 +254,7 @@ public struct Scanner {
     /// The logical signatures to evaluate on a layer: those whose subsignatures matched and those that hold
     /// without matches; the target type's before the generic ones, each in load order.
     private func logicalCandidates(target: Int) -> [Int] {
+        guard !engine.logicals.isEmpty else { return [] }
         var touched = Set(state.touchedSlots.map { engine.slotOwners[$0] })
         if target != 0 { touched.formUnion(engine.alwaysEvaluated[target]) }
         touched.formUnion(engine.alwaysEvaluated[0])
