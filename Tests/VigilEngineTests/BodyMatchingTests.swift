@@ -166,6 +166,31 @@ struct BodyMatchingTests {
         #expect(bytes("abc123").withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["A"])
     }
 
+    /// clamscan never scans an HTML file's raw bytes, only its normalised (lower-cased) forms; and it does not
+    /// scan the types it ignores (MP3, Ogg, ...) at all. Checked with clamscan 1.4.6.
+    @Test func htmlOnlyNormalisedAndIgnoredTypesNotAtAll() throws {
+        let lines = ["U:0:*:48656c6c6f20576f726c64", "L:0:*:68656c6c6f20776f726c64"]  // "Hello World", "hello world"
+        #expect(try bodyMatches(lines, bytes("<html><body>Hello World and more text here</body></html>\n")) == ["L"])
+        #expect(try bodyMatches(lines, bytes("ID3\u{3}\0hello world here")).isEmpty)
+    }
+
+    /// Signatures at an exact offset from the start or the end (found through their first 4 bytes).
+    @Test func exactOffsetsFromEitherEnd() throws {
+        let lines = ["P:0:0:68656c6c6f20", "Q:0:EOF-6:68656c6c6f0a", "R:0:1:68656c6c6f20", "S:0:EOF-5:68656c6c6f0a"]
+        #expect(try bodyMatches(lines, bytes("hello world hello\n")) == ["P", "Q"])
+    }
+
+    /// The prefilter probes every 4th position for long atoms and every position for a few short ones: a
+    /// pattern is found at any alignment, beside patterns of either kind.
+    @Test func everyAlignmentIsFound() throws {
+        let lines = ["Long:0:*:" + bytes("long-atom-pattern").map { hex($0) }.joined(), "Short:0:*:7a7a{-2}7171"]
+        for shift in 0..<8 {
+            let pad = String(repeating: ".", count: shift)
+            #expect(try bodyMatches(lines, bytes("\(pad)long-atom-pattern......")) == ["Long"], "shift \(shift)")
+            #expect(try bodyMatches(lines, bytes("\(pad)zz.qq.........")) == ["Short"], "shift \(shift)")
+        }
+    }
+
     /// An executable without an entry point (an ELF `e_entry` of 0, as in shared objects) has it at 0 for
     /// `EP+n`, as clamscan 1.4.6 resolves it.
     @Test func entryPointOfZeroIsTheFileStart() throws {
