@@ -91,8 +91,19 @@ public enum DatabaseLoader {
             return true
         }
 
+        /// A loose file's bytes, read when it is parsed so that one file at a time is held in memory.
+        func contents(of path: String) throws(DatabaseError) -> [UInt8] {
+            switch readWholeFile(path) {
+            case .success(let content):
+                newest = max(newest, content.status.modificationTime)
+                return content.bytes
+            case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
+            }
+        }
+
         for path in paths {
-            var units: [(name: String, kind: SignatureFileKind, bytes: [UInt8])] = []
+            // Members of containers come with their bytes; loose files (nil) are read when parsed.
+            var units: [(name: String, kind: SignatureFileKind, bytes: [UInt8]?)] = []
             for file in try signatureFiles(at: path, warnings: &warnings) {
                 guard let kind = file.kind else {
                     throw DatabaseError(code: .io, message: "\(file.path): not a signature file (unknown extension)")
@@ -102,28 +113,28 @@ public enum DatabaseLoader {
                     units += loaded.members.filter { isLoaded($0.kind, $0.name) }.map { ($0.name, $0.kind, $0.bytes) }
                     newest = max(newest, loaded.newestModification)
                     containers.append(loaded.container)
-                    read.append(file.path)
-                    continue
-                }
-                guard isLoaded(kind, file.path) else { continue }
-                switch readWholeFile(file.path) {
-                case .success(let content):
-                    units.append((file.path, kind, content.bytes))
-                    newest = max(newest, content.status.modificationTime)
-                case .failure(let e): throw DatabaseError(code: .io, message: "\(file.path): \(e)")
+                } else {
+                    guard isLoaded(kind, file.path) else { continue }
+                    units.append((file.path, kind, nil))
                 }
                 read.append(file.path)
             }
-            do throws(SignatureError) {
-                for unit in units where unit.kind.base == .ign { try ignoring.add(unit.bytes, file: unit.name) }
-                for unit in units where unit.kind.base != .ign {
-                    let parsed = try SignatureSet.parse(unit.bytes, kind: unit.kind, file: unit.name,
+            // Ignore lists first: they apply to every signature of the same path.
+            for unit in units.filter({ $0.kind.base == .ign }) + units.filter({ $0.kind.base != .ign }) {
+                let bytes: [UInt8]
+                if let held = unit.bytes { bytes = held } else { bytes = try contents(of: unit.name) }
+                do throws(SignatureError) {
+                    if unit.kind.base == .ign {
+                        try ignoring.add(bytes, file: unit.name)
+                        continue
+                    }
+                    let parsed = try SignatureSet.parse(bytes, kind: unit.kind, file: unit.name,
                         ignoring: ignoring.isEmpty ? nil : ignoring)
                     warnings += parsed.skipped.map { "\($0); signature skipped" }
                     set.merge(parsed)
+                } catch {
+                    throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
                 }
-            } catch {
-                throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
             }
         }
         let engine = Engine(set)
