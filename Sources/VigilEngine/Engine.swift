@@ -32,15 +32,49 @@ public struct Detection: Sendable, Equatable, CustomStringConvertible {
     public var description: String { name }
 }
 
+/// How many signatures of each kind an engine holds.
+public struct SignatureCounts: Sendable, Equatable {
+    /// Whole-file digests (`.hdb`, `.hsb` and built-ins) by algorithm.
+    public var md5 = 0, sha1 = 0, sha256 = 0
+    /// PE section digests (`.mdb`, `.msb`) and import-table digests (`.imp`).
+    public var sections = 0, imports = 0
+    /// Allow-listed digests (`.fp`, `.sfp`).
+    public var allowed = 0
+    /// Body signatures (`.ndb`) and logical signatures (`.ldb`).
+    public var bodies = 0, logicals = 0
+
+    /// Creates counts.
+    public init() {}
+
+    var values: [Int] { [md5, sha1, sha256, sections, imports, allowed, bodies, logicals] }
+
+    fileprivate init(values: FlatTable<Int64>) throws(ImageError) {
+        guard values.count == 8, values.buffer.allSatisfy({ $0 >= 0 }) else {
+            throw ImageError("malformed: signature counts")
+        }
+        let v = values.buffer.map { Int($0) }
+        (md5, sha1, sha256, sections, imports, allowed, bodies, logicals) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
+    }
+}
+
 /// Compiled signatures, immutable and shared by every scanning thread.
+///
+/// Its tables live in one flat image (docs/VDB.md): signatures compiled from text are written into it in
+/// memory, and a compiled database (`.vdb`) is that image mapped from disk, so both run the same code.
 public final class Engine: Sendable {
     /// How many signatures the engine holds (clamscan's "Known viruses").
     public let signatureCount: Int
+    /// How many of each kind.
+    public let counts: SignatureCounts
     /// Whether the built-in EICAR rule is active.
     public let detectsEICAR: Bool
-    /// Signatures the parser accepted but the engine could not compile, each with the reason.
+    /// Signatures the parser accepted but the engine could not compile, each with the reason (text only: a
+    /// compiled database holds none).
     public let skipped: [String]
+    /// Lines the compiler recorded about where the signatures came from (`vigil db info` prints them).
+    public let provenance: [String]
 
+    let storage: ImageStorage
     let names: NameTable
     let hashes: HashIndex
     /// Allow-listed digests (`.fp`, `.sfp`).
@@ -49,86 +83,77 @@ public final class Engine: Sendable {
     let sectionHashes: HashIndex
     let importHashes: HashIndex
     let bodies: BodyMatcher
-    let logicals: [CompiledLogical]
-    /// The logical signature owning each subsignature slot.
-    let slotOwners: [Int]
+    let sources: SignatureSources
     /// Per target type: the logical signatures evaluated on every layer of that type (their expression holds
     /// without matches), in load order.
-    let alwaysEvaluated: [[Int]]
+    let alwaysEvaluated: [FlatTable<UInt32>]
     /// Whether any signature needs an executable's layout: an offset from the entry point or a section, a
     /// target description's `EntryPoint` or `NumberOfSections`, or `EOF-n` (which clamscan resolves only when
     /// an executable's headers parse). Otherwise files are not parsed as executables at all.
     let usesExecutableLayout: Bool
 
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
-    public init(_ signatures: SignatureSet, builtins: Bool = false) {
-        var names = NameTable()
-        var all = signatures.hashes
-        if builtins { all += BuiltinSignatures.hashes }
-        let hashes = HashIndex(all, firstName: 0)
-        names.append(contentsOf: all.map(\.name))
-        allowed = HashIndex(signatures.allowed, firstName: 0)
-        sectionHashes = HashIndex(signatures.sectionHashes, firstName: names.count)
-        names.append(contentsOf: signatures.sectionHashes.map(\.name))
-        importHashes = HashIndex(signatures.importHashes, firstName: names.count)
-        names.append(contentsOf: signatures.importHashes.map(\.name))
-        var patterns: [CompiledBody] = []
-        for signature in signatures.bodies {
-            patterns.append(CompiledBody(signature.pattern, owner: .body(name: names.count), target: signature.target,
-                offset: signature.offset))
-            names.append(signature.name)
+    public convenience init(_ signatures: SignatureSet, builtins: Bool = false) {
+        let (image, skipped) = Self.compile(signatures, builtins: builtins, provenance: [])
+        do throws(ImageError) {
+            try self.init(image: ImageStorage(copying: image), skipped: skipped)
+        } catch {
+            fatalError("Vigil could not read the image it compiled: \(error)")
         }
-        var logicals: [CompiledLogical] = []
-        var slotOwners: [Int] = []
-        var alwaysEvaluated = Array(repeating: [Int](), count: TargetType.highest + 1)
-        var skipped: [String] = []
-        for signature in signatures.logicals {
-            let logical: CompiledLogical
-            do throws(RegexError) {
-                logical = try CompiledLogical(signature, name: names.count, firstSlot: slotOwners.count)
-            } catch {
-                skipped.append("\(signature.name): PCRE: \(error.message); signature skipped")
-                continue
-            }
-            names.append(signature.name)
-            for case (let index, .hex(let subsignature)) in signature.subsignatures.enumerated() {
-                patterns += CompiledLogical.patterns(of: subsignature, slot: logical.firstSlot + index,
-                    target: logical.target)
-            }
-            slotOwners += Array(repeating: logicals.count, count: signature.subsignatures.count)
-            if logical.holdsWithoutMatches { alwaysEvaluated[logical.target].append(logicals.count) }
-            logicals.append(logical)
-        }
+    }
+
+    /// Uses a compiled image (a mapped `.vdb`); its header and checksum must have been checked already (see
+    /// ``ImageHeader``). Fails if its tables are inconsistent.
+    public convenience init(image storage: ImageStorage) throws(ImageError) {
+        try self.init(image: storage, skipped: [])
+    }
+
+    private init(image storage: ImageStorage, skipped: [String]) throws(ImageError) {
+        var reader = ImageReader(storage)
+        self.storage = storage
         self.skipped = skipped
-        self.names = names
-        self.hashes = hashes
-        self.bodies = BodyMatcher(patterns)
-        self.logicals = logicals
-        self.slotOwners = slotOwners
-        self.alwaysEvaluated = alwaysEvaluated
-        usesExecutableLayout =
-            patterns.contains { $0.offset.dependsOnLayout }
-            || logicals.contains {
-                $0.description.entryPoint != nil || $0.description.numberOfSections != nil
-                    || $0.expressions.contains { $0.pcre.offset.dependsOnLayout }
+        let provenance = try NameTable(&reader, pool: "PROV", ends: "PRVE")
+        self.provenance = (0..<provenance.count).map { provenance[$0] }
+        counts = try SignatureCounts(values: reader.table("CNTS"))
+        signatureCount = try reader.integer("SCNT", in: 0...Int(Int64.max))
+        detectsEICAR = try reader.flag("EICR")
+        usesExecutableLayout = try reader.flag("EXEC")
+        names = try NameTable(&reader, pool: "NAMP", ends: "NAME")
+        hashes = try HashIndex(&reader)
+        allowed = try HashIndex(&reader)
+        sectionHashes = try HashIndex(&reader)
+        importHashes = try HashIndex(&reader)
+        bodies = try BodyMatcher(&reader)
+        let sources = try SignatureSources(&reader)
+        self.sources = sources
+        var always: [FlatTable<UInt32>] = []
+        for _ in 0...TargetType.highest {
+            let list: FlatTable<UInt32> = try reader.table("ALWS")
+            guard list.buffer.allSatisfy({ Int($0) < sources.logicalCount }) else {
+                throw ImageError("malformed: always-evaluated list out of range")
             }
-        self.detectsEICAR = builtins
-        self.signatureCount = all.count + signatures.sectionHashes.count + signatures.importHashes.count
-            + signatures.bodies.count + logicals.count + (builtins ? 1 : 0)
+            always.append(list)
+        }
+        alwaysEvaluated = always
+        guard sources.patternCount == bodies.patternCount else {
+            throw ImageError("malformed: \(sources.patternCount) pattern sources for \(bodies.patternCount) patterns")
+        }
+        try reader.finish()
     }
 }
-
 /// Scans buffers against an ``Engine``. One per thread: it holds scratch state reused between files.
 public struct Scanner {
     /// The engine scanned against.
     public let engine: Engine
     private var state: BodyScanState
+    private var decoded: DecodedSignatures
     private var normalized: [UInt8] = []
 
     /// Creates a scanner for `engine`.
     public init(engine: Engine) {
         self.engine = engine
-        state = BodyScanState(count: engine.bodies.bodies.count, slots: engine.slotOwners.count)
+        state = BodyScanState(count: engine.bodies.patternCount, slots: engine.sources.slotOwners.count)
+        decoded = DecodedSignatures(engine.sources)
     }
 
     /// Scans the whole content of one file or stream.
@@ -170,7 +195,7 @@ public struct Scanner {
                 continue
             }
             // Without body or logical signatures a pass without hashes (normalised text) can find nothing.
-            if !layer.hashes, engine.bodies.bodies.isEmpty, engine.logicals.isEmpty { continue }
+            if !layer.hashes, engine.bodies.patternCount == 0, engine.sources.logicalCount == 0 { continue }
             let executable = index == 0 ? layout.executable : nil
             let done: Bool
             if layer.normalised {
@@ -219,8 +244,9 @@ public struct Scanner {
     {
         let offsets = OffsetResolver(size: data.count, layout: executable,
             isExecutable: TargetType.executables.contains(target))
-        for id in engine.bodies.scan(data, target: target, offsets: offsets, state: &state, all: allMatch) {
-            guard case .body(let name) = engine.bodies.bodies[id].owner else { continue }
+        for name in engine.bodies.scan(data, target: target, offsets: offsets, state: &state, decoded: &decoded,
+            all: allMatch)
+        {
             found.append(Detection(name: engine.names[name], kind: .body))
             if !allMatch { return true }
         }
@@ -235,7 +261,7 @@ public struct Scanner {
         }
         let verifier = PartVerifier(data: data)
         for index in logicalCandidates(target: target) {
-            let logical = engine.logicals[index]
+            guard let logical = decoded.logical(index) else { continue }
             for (index, comparison) in logical.comparisons {
                 comparison.run(on: data, referenceSlot: logical.firstSlot + comparison.reference,
                     slot: logical.firstSlot + index, state: &state)
@@ -254,13 +280,13 @@ public struct Scanner {
     /// The logical signatures to evaluate on a layer: those whose subsignatures matched and those that hold
     /// without matches; the target type's before the generic ones, each in load order.
     private func logicalCandidates(target: Int) -> [Int] {
-        guard !engine.logicals.isEmpty else { return [] }
-        var touched = Set(state.touchedSlots.map { engine.slotOwners[$0] })
-        if target != 0 { touched.formUnion(engine.alwaysEvaluated[target]) }
-        touched.formUnion(engine.alwaysEvaluated[0])
+        let sources = engine.sources
+        guard sources.logicalCount > 0 else { return [] }
+        var touched = Set(state.touchedSlots.map { Int(sources.slotOwners[$0]) })
+        if target != 0 { touched.formUnion(engine.alwaysEvaluated[target].buffer.map { Int($0) }) }
+        touched.formUnion(engine.alwaysEvaluated[0].buffer.map { Int($0) })
         return touched.sorted { a, b in
-            let (la, lb) = (engine.logicals[a], engine.logicals[b])
-            return (la.target == 0 ? 1 : 0, a) < (lb.target == 0 ? 1 : 0, b)
+            (sources.logicalTarget[a] == 0 ? 1 : 0, a) < (sources.logicalTarget[b] == 0 ? 1 : 0, b)
         }
     }
 }

@@ -10,13 +10,17 @@ public struct BodySignature: Sendable, Equatable {
     public var offset: BodyOffset
     /// The pattern.
     public var pattern: HexPattern
+    /// The line it was parsed from: a compiled database keeps it, and parses it again only when the signature
+    /// is first needed.
+    public var source: String
 
     /// Creates a signature.
-    public init(name: String, target: Int, offset: BodyOffset, pattern: HexPattern) {
+    public init(name: String, target: Int, offset: BodyOffset, pattern: HexPattern, source: String) {
         self.name = name
         self.target = target
         self.offset = offset
         self.pattern = pattern
+        self.source = source
     }
 
     /// Parses one `.ndb` line; `nil` when the line's FLEVEL range excludes ``FunctionalityLevel/current``.
@@ -52,6 +56,7 @@ public struct BodySignature: Sendable, Equatable {
                 at: at(2), excerpt: text)
         }
         guard FunctionalityLevel.admits(minimum: minimum, maximum: maximum) else { return nil }
-        return BodySignature(name: String(fields.values[0]), target: target, offset: offset, pattern: pattern)
+        return BodySignature(name: String(fields.values[0]), target: target, offset: offset, pattern: pattern,
+            source: text)
     }
 }

@@ -8,6 +8,9 @@ public struct LogicalSignature: Sendable, Equatable {
     public var expression: LogicalExpression
     /// The subsignatures, by index.
     public var subsignatures: [Subsignature]
+    /// The line it was parsed from: a compiled database keeps it, and parses it again only when the signature
+    /// is first needed.
+    public var source: String
 
     /// clamscan's limit on subsignatures per logical signature.
     public static let maximumSubsignatures = 64
@@ -75,6 +78,6 @@ public struct LogicalSignature: Sendable, Equatable {
             subsignatures.append(subsignature)
         }
         return LogicalSignature(name: String(fields[0]), description: description, expression: expression,
-            subsignatures: subsignatures)
+            subsignatures: subsignatures, source: text)
     }
 }

@@ -10,104 +10,171 @@ struct DigestKey: Equatable, Sendable {
 
     static func == (a: DigestKey, b: DigestKey) -> Bool { a.words == b.words }
 
+    /// Word `i` (0 to 3).
+    subscript(i: Int) -> UInt64 {
+        switch i {
+        case 0: words.0
+        case 1: words.1
+        case 2: words.2
+        default: words.3
+        }
+    }
+
     /// A table slot: digests are uniformly distributed already.
     var slot: Int { Int(truncatingIfNeeded: words.0 ^ (words.1 >> 7)) }
 }
 
-/// Whole-file hash signatures in flat open-addressed tables (no per-signature allocation), with the sizes
+/// Whole-file hash signatures of every algorithm, each in a flat open-addressed ``DigestTable``, with the sizes
 /// they apply to, so a scan computes only the digests some signature could match for this file's size (as
 /// clamscan checks sizes before hashing).
 struct HashIndex: Sendable {
-    /// One table per algorithm: slot → entry + 1 (0 empty).
-    private var slots: [[UInt32]]
-    private var masks: [Int]
-    private var keys: [DigestKey] = []
-    /// The size an entry applies to (-1: any).
-    private var sizes: [Int64] = []
-    private var names: [UInt32] = []
-    /// The next entry with the same digest and algorithm, + 1 (0: none), in load order.
-    private var sameDigest: [UInt32] = []
-    /// Per algorithm: the sizes signatures name, sorted, and whether any signature takes any size.
-    private var knownSizes: [[Int64]]
-    private var anySize: [Bool]
-
-    /// Indexes `signatures`; signature `i` has name index `firstName + i`.
-    init(_ signatures: [HashSignature], firstName: Int) {
-        let algorithms = HashAlgorithm.allCases.count
-        var counts = Array(repeating: 0, count: algorithms)
-        for s in signatures { counts[s.algorithm.rawValue] += 1 }
-        masks = counts.map { n in
-            var capacity = 16
-            while capacity < n * 2 { capacity <<= 1 }
-            return capacity - 1
-        }
-        slots = masks.map { Array(repeating: 0, count: $0 + 1) }
-        knownSizes = Array(repeating: [], count: algorithms)
-        anySize = Array(repeating: false, count: algorithms)
-        keys.reserveCapacity(signatures.count)
-        var tails: [Int] = []
-        for (i, s) in signatures.enumerated() {
-            let a = s.algorithm.rawValue
-            let key = DigestKey(words: s.digestWords)
-            keys.append(key)
-            sizes.append(s.size.map(Int64.init) ?? -1)
-            names.append(UInt32(firstName + i))
-            sameDigest.append(0)
-            tails.append(i)
-            if let size = s.size { knownSizes[a].append(Int64(size)) } else { anySize[a] = true }
-            var slot = key.slot & masks[a]
-            while slots[a][slot] != 0 {
-                let head = Int(slots[a][slot]) - 1
-                if keys[head] == key {
-                    sameDigest[tails[head]] = UInt32(i + 1)
-                    tails[head] = i
-                    break
-                }
-                slot = (slot + 1) & masks[a]
-            }
-            if slots[a][slot] == 0 { slots[a][slot] = UInt32(i + 1) }
-        }
-        knownSizes = knownSizes.map { Array(Set($0)).sorted() }
-    }
+    private let tables: [DigestTable]
 
     /// Whether the index holds no signature.
-    var isEmpty: Bool { keys.isEmpty }
+    var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
 
     /// The algorithms some signature could match on a file of `size` bytes.
     func algorithms(forSize size: Int) -> [HashAlgorithm] {
-        HashAlgorithm.allCases.filter { a in
-            anySize[a.rawValue] || Self.contains(knownSizes[a.rawValue], Int64(size))
-        }
-    }
-
-    private static func contains(_ sorted: [Int64], _ value: Int64) -> Bool {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid] < value { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo] == value
+        HashAlgorithm.allCases.filter { tables[$0.rawValue].applies(toSize: size) }
     }
 
     /// The names of the signatures matching `digest` of a file of `size` bytes: those for this size, then those
     /// for any size (as clamscan checks its sized set first), each in load order.
     func matches(_ algorithm: HashAlgorithm, digest: DigestKey, size: Int) -> [Int] {
-        let a = algorithm.rawValue
-        var slot = digest.slot & masks[a]
-        while slots[a][slot] != 0 {
-            var entry = Int(slots[a][slot]) - 1
-            if keys[entry] == digest {
+        tables[algorithm.rawValue].matches(digest, size: size)
+    }
+
+    init(_ reader: inout ImageReader) throws(ImageError) {
+        var tables: [DigestTable] = []
+        for algorithm in HashAlgorithm.allCases { tables.append(try DigestTable(&reader, algorithm: algorithm)) }
+        self.tables = tables
+    }
+
+    /// Writes `signatures` as an index; signature `i` has name index `firstName + i`.
+    static func write(_ signatures: [HashSignature], firstName: Int, to writer: inout ImageWriter) {
+        for algorithm in HashAlgorithm.allCases {
+            let chosen = signatures.indices.filter { signatures[$0].algorithm == algorithm }
+            DigestTable.write(chosen.map { signatures[$0] }, names: chosen.map { firstName + $0 }, algorithm: algorithm,
+                to: &writer)
+        }
+    }
+}
+
+/// The signatures of one hash algorithm: slot → entry + 1 (0 empty), each entry's digest words, size, name
+/// and the next entry with the same digest.
+struct DigestTable: Sendable {
+    /// The size clamscan records for `*` (any size): sizes are 32-bit there, as here.
+    static let anySize = UInt32.max
+
+    private let width: Int
+    private let slots: FlatTable<UInt32>
+    private let keys: FlatTable<UInt64>
+    private let sizes: FlatTable<UInt32>
+    private let names: FlatTable<UInt32>
+    /// The next entry with the same digest, + 1 (0: none), in load order.
+    private let sameDigest: FlatTable<UInt32>
+    /// The sizes signatures name, sorted.
+    private let knownSizes: FlatTable<UInt32>
+    private let takesAnySize: Bool
+
+    var isEmpty: Bool { names.isEmpty }
+
+    init(_ reader: inout ImageReader, algorithm: HashAlgorithm) throws(ImageError) {
+        width = (algorithm.digestLength + 7) / 8
+        slots = try reader.table("HSLT")
+        keys = try reader.table("HKEY")
+        sizes = try reader.table("HSIZ")
+        names = try reader.table("HNAM")
+        sameDigest = try reader.table("HNXT")
+        knownSizes = try reader.table("HKSZ")
+        takesAnySize = try reader.flag("HANY")
+        let entries = names.count
+        guard slots.count > 0, slots.count & (slots.count - 1) == 0, slots.count > entries,
+            keys.count == entries * width, sizes.count == entries, sameDigest.count == entries
+        else { throw ImageError("malformed: \(algorithm) hash table sizes disagree") }
+    }
+
+    func applies(toSize size: Int) -> Bool {
+        if takesAnySize { return true }
+        guard size >= 0, size < Int(Self.anySize) else { return false }
+        let value = UInt32(size)
+        var lo = 0, hi = knownSizes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if knownSizes[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < knownSizes.count && knownSizes[lo] == value
+    }
+
+    private func keyEquals(_ entry: Int, _ digest: DigestKey) -> Bool {
+        (0..<width).allSatisfy { keys[entry * width + $0] == digest[$0] }
+    }
+
+    func matches(_ digest: DigestKey, size: Int) -> [Int] {
+        let mask = slots.count - 1
+        let entries = names.count
+        var slot = digest.slot & mask
+        for _ in 0..<slots.count {
+            guard slots[slot] != 0 else { return [] }
+            var entry = Int(slots[slot]) - 1
+            if entry < entries, keyEquals(entry, digest) {
                 var sized: [Int] = []
                 var any: [Int] = []
-                while true {
-                    if sizes[entry] < 0 { any.append(Int(names[entry])) }
-                    if sizes[entry] == Int64(size) { sized.append(Int(names[entry])) }
-                    guard sameDigest[entry] != 0 else { return sized + any }
-                    entry = Int(sameDigest[entry]) - 1
+                for _ in 0..<entries {
+                    if sizes[entry] == Self.anySize { any.append(Int(names[entry])) }
+                    else if Int(sizes[entry]) == size { sized.append(Int(names[entry])) }
+                    let next = Int(sameDigest[entry])
+                    guard next != 0, next <= entries else { break }
+                    entry = next - 1
                 }
+                return sized + any
             }
-            slot = (slot + 1) & masks[a]
+            slot = (slot + 1) & mask
         }
         return []
+    }
+
+    static func write(_ signatures: [HashSignature], names: [Int], algorithm: HashAlgorithm,
+        to writer: inout ImageWriter)
+    {
+        let width = (algorithm.digestLength + 7) / 8
+        var capacity = 16
+        while capacity < signatures.count * 2 { capacity <<= 1 }
+        let mask = capacity - 1
+        var slots = [UInt32](repeating: 0, count: capacity)
+        var keys: [UInt64] = []
+        keys.reserveCapacity(signatures.count * width)
+        var sizes: [UInt32] = []
+        sizes.reserveCapacity(signatures.count)
+        var sameDigest = [UInt32](repeating: 0, count: signatures.count)
+        var tails: [Int] = Array(signatures.indices)
+        var known = Set<UInt32>()
+        var takesAny = false
+        for (i, s) in signatures.enumerated() {
+            let key = DigestKey(words: s.digestWords)
+            for w in 0..<width { keys.append(key[w]) }
+            // clamscan keeps sizes in 32 bits: a larger one wraps, as there.
+            let size = s.size.map { UInt32(truncatingIfNeeded: $0) } ?? anySize
+            sizes.append(size)
+            if size == anySize { takesAny = true } else { known.insert(size) }
+            var slot = key.slot & mask
+            while slots[slot] != 0 {
+                let head = Int(slots[slot]) - 1
+                if (0..<width).allSatisfy({ keys[head * width + $0] == key[$0] }) {
+                    sameDigest[tails[head]] = UInt32(i + 1)
+                    tails[head] = i
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+            if slots[slot] == 0 { slots[slot] = UInt32(i + 1) }
+        }
+        writer.put("HSLT", slots)
+        writer.put("HKEY", keys)
+        writer.put("HSIZ", sizes)
+        writer.put("HNAM", names.map { UInt32($0) })
+        writer.put("HNXT", sameDigest)
+        writer.put("HKSZ", known.sorted())
+        writer.put("HANY", takesAny)
     }
 }

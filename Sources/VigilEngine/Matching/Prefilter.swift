@@ -20,48 +20,93 @@ struct Prefilter: Sendable {
     let stride: Int
 
     /// Bitmap over hashed 4-byte windows.
-    private var bitmap4: [UInt64]
+    private let bitmap4: FlatTable<UInt64>
     /// Open-addressed table: window value → group index (-1 empty).
-    private var tableKeys: [UInt32]
-    private var tableGroups: [Int32]
-    private var tableMask: Int
+    private let tableKeys: FlatTable<UInt32>
+    private let tableGroups: FlatTable<Int32>
+    private let tableMask: Int
     /// Groups of (signature id, window offset in its atom) sharing a window, `id << 3 | offset`, by descending
     /// offset so that a probe reports atoms in ascending position: `groupStart[g]..<groupStart[g+1]`.
-    private var groupStart: [Int32]
-    private var groupMembers: [Int32]
+    private let groupStart: FlatTable<Int32>
+    private let groupMembers: FlatTable<Int32>
     /// Each member's whole atom (up to 7 bytes, little-endian) and the mask of its bytes: a window hit is
     /// passed on only when the whole atom is there, which rules out most chance hits with one load.
-    private var memberAtoms: [UInt64]
-    private var memberMasks: [UInt64]
-    /// Bitmap over the first two bytes of short atoms, and the short atoms by those two bytes.
-    private var bitmap2: [UInt64]
-    /// Short atoms by their first two bytes: `shortStart[key]..<shortStart[key + 1]` in the member arrays,
+    private let memberAtoms: FlatTable<UInt64>
+    private let memberMasks: FlatTable<UInt64>
+    /// Bitmap over the first two bytes of short atoms (empty when there are none).
+    private let bitmap2: FlatTable<UInt64>
+    /// Short atoms by their first two bytes: `shortStart[key]..<shortStart[key + 1]` in the member tables,
     /// each an id, the atom's bytes (little-endian) and their count.
-    private var shortStart: [Int32]
-    private var shortIDs: [Int32]
-    private var shortAtoms: [UInt64]
-    private var shortLengths: [UInt8]
+    private let shortStart: FlatTable<Int32>
+    private let shortIDs: FlatTable<Int32>
+    private let shortAtoms: FlatTable<UInt64>
+    private let shortLengths: FlatTable<UInt8>
 
     /// Whether any atom was added.
-    let isEmpty: Bool
+    var isEmpty: Bool { groupMembers.isEmpty && shortIDs.isEmpty }
 
-    /// Builds the filter from atoms of 2 to 7 bytes, each with its signature id and where its most selective
+    /// Reads a filter whose member ids must be below `patterns`.
+    init(_ reader: inout ImageReader, patterns: Int) throws(ImageError) {
+        hashBits = try reader.integer("PBIT", in: 15...22)
+        stride = try reader.integer("PSTR", in: 1...Self.maximumStride)
+        bitmap4 = try reader.table("PBM4")
+        tableKeys = try reader.table("PTKY")
+        tableGroups = try reader.table("PTGR")
+        groupStart = try reader.table("PGST")
+        groupMembers = try reader.table("PGMB")
+        memberAtoms = try reader.table("PMAT")
+        memberMasks = try reader.table("PMMS")
+        bitmap2 = try reader.table("PBM2")
+        shortStart = try reader.table("PSST")
+        shortIDs = try reader.table("PSID")
+        shortAtoms = try reader.table("PSAT")
+        shortLengths = try reader.table("PSLN")
+        tableMask = tableKeys.count - 1
+        let members = groupMembers.count
+        let shorts = shortIDs.count
+        guard bitmap4.count == (1 << hashBits) / 64, tableKeys.count > 0, tableKeys.count & tableMask == 0,
+            tableGroups.count == tableKeys.count, groupStart.count >= 1, Int(groupStart[groupStart.count - 1]) == members,
+            memberAtoms.count == members, memberMasks.count == members,
+            shorts == 0 ? bitmap2.isEmpty && shortStart.isEmpty : bitmap2.count == 1024 && shortStart.count == 65537,
+            shortAtoms.count == shorts, shortLengths.count == shorts
+        else { throw ImageError("malformed: prefilter tables disagree") }
+        guard tableGroups.buffer.contains(-1) else { throw ImageError("malformed: prefilter table has no empty slot") }
+        // Indexes read in the hot loop are checked once here (these tables are small next to the hash tables).
+        for g in tableGroups.indices where tableGroups[g] >= groupStart.count - 1 {
+            throw ImageError("malformed: prefilter group \(tableGroups[g]) out of range")
+        }
+        for g in 1..<groupStart.count where groupStart[g] < groupStart[g - 1] || groupStart[g - 1] < 0 {
+            throw ImageError("malformed: prefilter groups out of order")
+        }
+        guard groupMembers.buffer.allSatisfy({ $0 >= 0 && Int($0 >> 3) < patterns }) else {
+            throw ImageError("malformed: prefilter member out of range")
+        }
+        if shorts > 0 {
+            for k in 1..<shortStart.count where shortStart[k] < shortStart[k - 1] || shortStart[k - 1] < 0 {
+                throw ImageError("malformed: prefilter short atoms out of order")
+            }
+            guard shortStart[65536] == shorts, shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }), shortLengths.buffer.allSatisfy({ (2...8).contains($0) }) else {
+                throw ImageError("malformed: prefilter short atoms disagree")
+            }
+        }
+    }
+
+    /// Writes the filter for atoms of 2 to 7 bytes, each with its signature id and where its most selective
     /// 4 bytes start (entered first, so that at stride 1 that window alone stands for the atom).
-    init(atoms: [(atom: [UInt8], id: Int, best: Int)]) {
-        isEmpty = atoms.isEmpty
-        bitmap2 = Array(repeating: 0, count: (1 << 16) / 64)
+    static func write(atoms: [(atom: [UInt8], id: Int, best: Int)], to writer: inout ImageWriter) {
+        var bitmap2 = [UInt64](repeating: 0, count: (1 << 16) / 64)
         var short: [(key: UInt16, id: Int32, atom: UInt64, length: UInt8)] = []
         let full = Self.maximumStride + 3
+        let stride: Int
         if atoms.filter({ $0.atom.count < full }).count <= Self.maximumShortAtoms {
             stride = Self.maximumStride
         } else {
             stride = max(1, min(Self.maximumStride, (atoms.map(\.atom.count).filter { $0 >= 4 }.min() ?? 4) - 3))
         }
         // 64 bits per window entered (about one chance hit in 64 probes), 2^15 bits (4 KiB, L1) to 2^22.
-        var bits = 15
-        while bits < 22 && (1 << bits) < atoms.count * stride * 64 { bits += 1 }
-        hashBits = bits
-        bitmap4 = Array(repeating: 0, count: (1 << bits) / 64)
+        var hashBits = 15
+        while hashBits < 22 && (1 << hashBits) < atoms.count * stride * 64 { hashBits += 1 }
+        var bitmap4 = [UInt64](repeating: 0, count: (1 << hashBits) / 64)
         var long: [(key: UInt32, member: Int32, atom: UInt64, mask: UInt64)] = []
         for (atom, id, best) in atoms {
             if atom.count >= stride + 3 {
@@ -79,30 +124,25 @@ struct Prefilter: Sendable {
             }
         }
         short = short.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
-        shortIDs = short.map(\.id)
-        shortAtoms = short.map(\.atom)
-        shortLengths = short.map(\.length)
-        shortStart = Array(repeating: 0, count: (1 << 16) + 1)
-        for entry in short { shortStart[Int(entry.key) + 1] += 1 }
-        for key in 0..<(1 << 16) { shortStart[key + 1] += shortStart[key] }
+        var shortStart = [Int32](repeating: 0, count: short.isEmpty ? 0 : (1 << 16) + 1)
+        if !short.isEmpty {
+            for entry in short { shortStart[Int(entry.key) + 1] += 1 }
+            for key in 0..<(1 << 16) { shortStart[key + 1] += shortStart[key] }
+        }
         // Stable by key, so each group keeps descending offsets, then ascending ids.
         let ordered = long.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
         var capacity = 16
         while capacity < ordered.count * 2 { capacity <<= 1 }
-        tableMask = capacity - 1
-        tableKeys = Array(repeating: 0, count: capacity)
-        tableGroups = Array(repeating: -1, count: capacity)
-        groupStart = []
-        groupMembers = ordered.map(\.element.member)
-        memberAtoms = ordered.map(\.element.atom)
-        memberMasks = ordered.map(\.element.mask)
+        var tableKeys = [UInt32](repeating: 0, count: capacity)
+        var tableGroups = [Int32](repeating: -1, count: capacity)
+        var groupStart: [Int32] = []
         var i = 0
         while i < ordered.count {
             let key = ordered[i].element.key
             let group = Int32(groupStart.count)
             groupStart.append(Int32(i))
-            var slot = Self.slot(key) & tableMask
-            while tableGroups[slot] >= 0 { slot = (slot + 1) & tableMask }
+            var slot = Self.slot(key) & (capacity - 1)
+            while tableGroups[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
             tableKeys[slot] = key
             tableGroups[slot] = group
             let bit = Int(Self.hash(key) >> UInt32(32 - hashBits))
@@ -110,6 +150,20 @@ struct Prefilter: Sendable {
             while i < ordered.count && ordered[i].element.key == key { i += 1 }
         }
         groupStart.append(Int32(ordered.count))
+        writer.put("PBIT", hashBits)
+        writer.put("PSTR", stride)
+        writer.put("PBM4", bitmap4)
+        writer.put("PTKY", tableKeys)
+        writer.put("PTGR", tableGroups)
+        writer.put("PGST", groupStart)
+        writer.put("PGMB", ordered.map(\.element.member))
+        writer.put("PMAT", ordered.map(\.element.atom))
+        writer.put("PMMS", ordered.map(\.element.mask))
+        writer.put("PBM2", short.isEmpty ? [] : bitmap2)
+        writer.put("PSST", shortStart)
+        writer.put("PSID", short.map(\.id))
+        writer.put("PSAT", short.map(\.atom))
+        writer.put("PSLN", short.map(\.length))
     }
 
     @inline(__always)
@@ -127,28 +181,24 @@ struct Prefilter: Sendable {
         let count = data.count
         let shift = UInt32(32 - hashBits)
         let step = stride
-        bitmap4.withUnsafeBufferPointer { bits4 in
-            bitmap2.withUnsafeBufferPointer { bits2 in
-                var i = 0
-                while i < count {
-                    if i + 4 <= count {
-                        let w = (base + i).loadUnaligned(as: UInt32.self)
-                        let bit = Int(Self.hash(w) >> shift)
-                        if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, data, visit) { return }
-                    }
-                    if hasShort {
-                        var j = i
-                        while j < i + step && j + 2 <= count {
-                            let h = (base + j).loadUnaligned(as: UInt16.self)
-                            if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0, !visitShort(h, j, data, visit) {
-                                return
-                            }
-                            j += 1
-                        }
-                    }
-                    i += step
+        let bits4 = bitmap4.buffer
+        let bits2 = bitmap2.buffer
+        var i = 0
+        while i < count {
+            if i + 4 <= count {
+                let w = (base + i).loadUnaligned(as: UInt32.self)
+                let bit = Int(Self.hash(w) >> shift)
+                if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, data, visit) { return }
+            }
+            if hasShort {
+                var j = i
+                while j < i + step && j + 2 <= count {
+                    let h = (base + j).loadUnaligned(as: UInt16.self)
+                    if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0, !visitShort(h, j, data, visit) { return }
+                    j += 1
                 }
             }
+            i += step
         }
     }
 
