@@ -68,12 +68,46 @@ public enum DatabaseLoader {
     ///
     /// Ignore lists (`.ign`, `.ign2`) apply as clamscan applies them: to every signature of the same path
     /// (a directory's lists to all of its files, containers included) and of the paths after it.
+    ///
+    /// A compiled database (`.vdb`) is mapped as it is; it must then be the only path.
     public static func load(_ paths: [String], detectPUA: Bool = false) throws(DatabaseError) -> LoadedDatabase {
         guard !paths.isEmpty else {
             return LoadedDatabase(
                 engine: Engine(SignatureSet(), builtins: true), files: [], newestModification: nil,
                 isBuiltin: true, warnings: [], containers: [])
         }
+        if let compiled = paths.first(where: CompiledDatabase.isCompiled) {
+            guard paths.count == 1 else {
+                throw DatabaseError(code: .io,
+                    message: "\(compiled): a compiled database holds a whole database; give it as the only -d path")
+            }
+            return try CompiledDatabase.load(compiled)
+        }
+        let source = try loadSignatures(paths, detectPUA: detectPUA)
+        let engine = Engine(source.signatures)
+        return LoadedDatabase(
+            engine: engine, files: source.files, newestModification: source.newestModification, isBuiltin: false,
+            warnings: source.warnings + engine.skipped, containers: source.containers)
+    }
+
+    /// Signatures read from text, before compiling.
+    public struct SourceSignatures: Sendable {
+        /// The parsed signatures.
+        public var signatures: SignatureSet
+        /// The signature files read, in load order.
+        public var files: [String]
+        /// The newest modification time among `files`.
+        public var newestModification: Int?
+        /// Skipped signatures and files.
+        public var warnings: [String]
+        /// The ClamAV containers among `files`.
+        public var containers: [LoadedContainer]
+    }
+
+    /// Reads and parses the signature files at `paths` (see ``load(_:detectPUA:)``) without compiling them.
+    public static func loadSignatures(_ paths: [String], detectPUA: Bool = false) throws(DatabaseError)
+        -> SourceSignatures
+    {
         var warnings: [String] = []
         var set = SignatureSet()
         var newest = 0
@@ -137,10 +171,8 @@ public enum DatabaseLoader {
                 }
             }
         }
-        let engine = Engine(set)
-        return LoadedDatabase(
-            engine: engine, files: read, newestModification: read.isEmpty ? nil : newest, isBuiltin: false,
-            warnings: warnings + engine.skipped, containers: containers)
+        return SourceSignatures(signatures: set, files: read, newestModification: read.isEmpty ? nil : newest,
+            warnings: warnings, containers: containers)
     }
 
     /// The signature files at a path: the file itself, or a directory's files with a signature extension

@@ -96,7 +96,7 @@ public final class Engine: Sendable {
     public convenience init(_ signatures: SignatureSet, builtins: Bool = false) {
         let (image, skipped) = Self.compile(signatures, builtins: builtins, provenance: [])
         do throws(ImageError) {
-            try self.init(image: ImageStorage(copying: image), skipped: skipped)
+            try self.init(image: image, skipped: skipped)
         } catch {
             fatalError("Vigil could not read the image it compiled: \(error)")
         }
@@ -109,7 +109,7 @@ public final class Engine: Sendable {
     }
 
     private init(image storage: ImageStorage, skipped: [String]) throws(ImageError) {
-        var reader = ImageReader(storage)
+        var reader = try ImageReader(storage)
         self.storage = storage
         self.skipped = skipped
         let provenance = try NameTable(&reader, pool: "PROV", ends: "PRVE")

@@ -162,6 +162,21 @@ public struct FileDescriptor: Sendable, Equatable {
         return text.withUTF8 { writeAll(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Reads up to `buffer.count` bytes at `offset` without moving the file position; `0` at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Result<Int, Errno> {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return .success(0) }
+        return valueOrErrno({ pread(rawValue, base, buffer.count, off_t(offset)) })
+    }
+
+    /// Creates (or truncates) `path` for writing with mode 0644, not following a final symbolic link.
+    public static func create(_ path: String) -> Result<FileDescriptor, Errno> {
+        valueOrErrno({ open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644) })
+            .map(FileDescriptor.init(rawValue:))
+    }
+
+    /// Flushes the file's data to stable storage.
+    public func synchronize() -> Result<Void, Errno> { valueOrErrno({ fsync(rawValue) }).map { _ in () } }
+
     /// Whether the descriptor is a terminal.
     public var isTerminal: Bool { isatty(rawValue) == 1 }
 
@@ -173,6 +188,41 @@ public struct FileDescriptor: Sendable, Equatable {
 public func fileStatus(_ path: String, followLinks: Bool) -> Result<FileStatus, Errno> {
     var st = stat()
     return valueOrErrno({ followLinks ? stat(path, &st) : lstat(path, &st) }).map { _ in FileStatus(st) }
+}
+
+/// Renames `from` to `to`, replacing `to` atomically.
+public func renameFile(_ from: String, to: String) -> Result<Void, Errno> {
+    valueOrErrno({ rename(from, to) }).map { _ in () }
+}
+
+/// Removes a file.
+@discardableResult
+public func removeFile(_ path: String) -> Result<Void, Errno> { valueOrErrno({ unlink(path) }).map { _ in () } }
+
+/// A file mapped read-only into memory (`mmap` with `PROT_READ`, `MAP_PRIVATE`): its pages are read from the
+/// page cache when first touched and count towards the process's memory only then. Unmapped when released.
+public final class MappedFile: @unchecked Sendable {
+    /// The mapped bytes.
+    public let bytes: UnsafeRawBufferPointer
+
+    private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Maps `length` bytes of the open file `fd` from its start.
+    public static func map(_ fd: FileDescriptor, length: Int) -> Result<MappedFile, Errno> {
+        guard length > 0 else { return .success(MappedFile(bytes: UnsafeRawBufferPointer(start: nil, count: 0))) }
+        guard let address = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), address != MAP_FAILED else {
+            return .failure(Errno(errno))
+        }
+        // Lookups touch a few scattered pages: without these hints the kernel maps whole 2 MiB folios or
+        // read-ahead windows around each one, and every byte of those counts as resident.
+        _ = madvise(address, length, MADV_RANDOM)
+        _ = madvise(address, length, MADV_NOHUGEPAGE)
+        return .success(MappedFile(bytes: UnsafeRawBufferPointer(start: address, count: length)))
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
 }
 
 /// One entry of a directory listing.

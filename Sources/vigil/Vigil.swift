@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
         commandName: "vigil",
         abstract: "An open, auditable anti-malware scanner that reads ClamAV signatures.",
         version: ScanSummary.engineVersion,
-        subcommands: [Scan.self])
+        subcommands: [Scan.self, Database.self])
 
     /// Usage errors exit with status 2, like every other error (DESIGN.md: 0 clean, 1 found, 2 error),
     /// instead of ArgumentParser's 64.
@@ -100,5 +100,53 @@ struct Scan: ParsableCommand {
         configuration.progress = !noProgress
         let status = ScanCommand.run(configuration)
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `vigil db`: compiled databases.
+struct Database: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Compile signature databases into one file that loads in milliseconds, and inspect it.",
+        subcommands: [Compile.self, Info.self])
+
+    /// `vigil db compile`.
+    struct Compile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compile signature files (.cvd .ndb .ldb .hdb ...) into a .vdb for 'vigil scan -d FILE.vdb'.",
+            discussion: "The output is replaced only once the new file is complete.")
+
+        @Option(name: [.short, .customLong("database")], help: "Signature file or directory (repeatable).")
+        var database: [String] = []
+
+        @Option(name: [.short, .customLong("output")], help: "The compiled database to write (FILE.vdb).")
+        var output: String
+
+        @Flag(name: .customLong("detect-pua"), help: "Include potentially-unwanted-application signatures.")
+        var detectPUA = false
+
+        func validate() throws {
+            if database.isEmpty { throw ValidationError("give the signatures to compile with -d PATH") }
+            if !output.hasSuffix(".vdb") { throw ValidationError("the output must end in .vdb: '\(output)'") }
+        }
+
+        func run() throws {
+            let status = DatabaseCommand.compile(database, detectPUA: detectPUA, output: output)
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+
+    /// `vigil db info`.
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a compiled database whole and print its format, signature counts and sources.")
+
+        @Argument(help: "The compiled database (FILE.vdb).")
+        var path: String
+
+        func run() throws {
+            let status = DatabaseCommand.info(path)
+            if status != 0 { throw ExitCode(status) }
+        }
     }
 }

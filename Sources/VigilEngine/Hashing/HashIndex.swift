@@ -54,8 +54,7 @@ struct HashIndex: Sendable {
     static func write(_ signatures: [HashSignature], firstName: Int, to writer: inout ImageWriter) {
         for algorithm in HashAlgorithm.allCases {
             let chosen = signatures.indices.filter { signatures[$0].algorithm == algorithm }
-            DigestTable.write(chosen.map { signatures[$0] }, names: chosen.map { firstName + $0 }, algorithm: algorithm,
-                to: &writer)
+            DigestTable.write(signatures, chosen: chosen, firstName: firstName, algorithm: algorithm, to: &writer)
         }
     }
 }
@@ -134,23 +133,25 @@ struct DigestTable: Sendable {
         return []
     }
 
-    static func write(_ signatures: [HashSignature], names: [Int], algorithm: HashAlgorithm,
+    /// Writes the table of `signatures[chosen]`; signature `i` has name index `firstName + i`.
+    static func write(_ signatures: [HashSignature], chosen: [Int], firstName: Int, algorithm: HashAlgorithm,
         to writer: inout ImageWriter)
     {
         let width = (algorithm.digestLength + 7) / 8
         var capacity = 16
-        while capacity < signatures.count * 2 { capacity <<= 1 }
+        while capacity < chosen.count * 2 { capacity <<= 1 }
         let mask = capacity - 1
         var slots = [UInt32](repeating: 0, count: capacity)
         var keys: [UInt64] = []
-        keys.reserveCapacity(signatures.count * width)
+        keys.reserveCapacity(chosen.count * width)
         var sizes: [UInt32] = []
-        sizes.reserveCapacity(signatures.count)
-        var sameDigest = [UInt32](repeating: 0, count: signatures.count)
-        var tails: [Int] = Array(signatures.indices)
+        sizes.reserveCapacity(chosen.count)
+        var sameDigest = [UInt32](repeating: 0, count: chosen.count)
+        var tails: [Int] = Array(chosen.indices)
         var known = Set<UInt32>()
         var takesAny = false
-        for (i, s) in signatures.enumerated() {
+        for (i, index) in chosen.enumerated() {
+            let s = signatures[index]
             let key = DigestKey(words: s.digestWords)
             for w in 0..<width { keys.append(key[w]) }
             // clamscan keeps sizes in 32 bits: a larger one wraps, as there.
@@ -172,7 +173,7 @@ struct DigestTable: Sendable {
         writer.put("HSLT", slots)
         writer.put("HKEY", keys)
         writer.put("HSIZ", sizes)
-        writer.put("HNAM", names.map { UInt32($0) })
+        writer.put("HNAM", chosen.map { UInt32(firstName + $0) })
         writer.put("HNXT", sameDigest)
         writer.put("HKSZ", known.sorted())
         writer.put("HANY", takesAny)

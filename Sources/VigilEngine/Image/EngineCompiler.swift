@@ -5,7 +5,7 @@ extension Engine {
     /// adds ``BuiltinSignatures``. Returns the image and the signatures that could not be compiled, each with
     /// the reason; `provenance` lines are kept for `vigil db info`.
     public static func compile(_ signatures: SignatureSet, builtins: Bool, provenance: [String])
-        -> (image: [UInt8], skipped: [String])
+        -> (image: ImageStorage, skipped: [String])
     {
         var writer = ImageWriter()
         var names = NameTable.Builder()
@@ -18,12 +18,12 @@ extension Engine {
         if builtins { all += BuiltinSignatures.hashes }
         var hashImage = ImageWriter()
         HashIndex.write(all, firstName: 0, to: &hashImage)
-        names.append(contentsOf: all.map(\.name))
+        for s in all { names.append(s.name) }
         HashIndex.write(signatures.allowed, firstName: 0, to: &hashImage)
         HashIndex.write(signatures.sectionHashes, firstName: names.count, to: &hashImage)
-        names.append(contentsOf: signatures.sectionHashes.map(\.name))
+        for s in signatures.sectionHashes { names.append(s.name) }
         HashIndex.write(signatures.importHashes, firstName: names.count, to: &hashImage)
-        names.append(contentsOf: signatures.importHashes.map(\.name))
+        for s in signatures.importHashes { names.append(s.name) }
 
         var patterns: [CompiledBody] = []
         for signature in signatures.bodies {

@@ -11,13 +11,6 @@ public final class ImageStorage: @unchecked Sendable {
         self.release = release
     }
 
-    /// Copies `bytes` into new aligned memory.
-    public convenience init(copying bytes: [UInt8]) {
-        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(8, bytes.count), alignment: 16)
-        bytes.withUnsafeBytes { memory.copyMemory(from: $0) }
-        self.init(bytes: UnsafeRawBufferPointer(rebasing: memory[..<bytes.count])) { $0.deallocate() }
-    }
-
     deinit { release(bytes) }
 }
 

@@ -1,8 +1,9 @@
-/// The compiled database's framing (docs/VDB.md): a 64-byte header, then tagged arrays one after another.
+/// The compiled database's framing (docs/VDB.md): a 64-byte header, a table of contents, then the arrays.
 ///
 /// ```
-/// header   "VIGILVDB" | version u32 | flags u32 | length u64 | checksum u64 | signature count u64 | 24 reserved
-/// array    tag u32 | element size u32 | count u64 | elements, padded to 8 bytes
+/// header    "VIGILVDB" | version u32 | flags u32 | length u64 | checksum u64 | signature count u64 | 24 reserved
+/// contents  count u64, then per array: tag u32 | element size u32 | count u64 | offset u64
+/// arrays    each at an 8-byte aligned offset, smallest first
 /// ```
 /// All integers are little-endian (the only byte order Vigil runs on). The checksum covers every byte after
 /// the header, so a truncated or damaged file is refused before any table is used.
@@ -11,7 +12,8 @@ enum ImageFormat {
     /// Bumped whenever the arrays' meaning or order changes; older or newer files are refused.
     static let version: UInt32 = 1
     static let headerSize = 64
-    static let arrayHeaderSize = 16
+    /// A contents entry: tag u32, element size u32, count u64, offset u64.
+    static let contentsEntrySize = 24
 
     /// The header's field offsets.
     enum Field {
@@ -22,48 +24,9 @@ enum ImageFormat {
         static let signatureCount = 32
     }
 
-    /// A 64-bit checksum over whole little-endian words (the length is a multiple of 8): four independent
-    /// multiply-rotate lanes, so it runs at memory speed. Not cryptographic: it catches damage, not forgery.
-    struct Checksum {
-        private var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
-        private var words: UInt64 = 0
-
-        private static let prime: UInt64 = 0x9E37_79B1_85EB_CA87
-
-        @inline(__always)
-        private static func mix(_ lane: UInt64, _ word: UInt64) -> UInt64 {
-            let x = (lane ^ word) &* prime
-            return (x << 31) | (x >> 33)
-        }
-
-        /// Adds `bytes`, whose count must be a multiple of 32 except in the last call.
-        mutating func add(_ bytes: UnsafeRawBufferPointer) {
-            let count = bytes.count / 8
-            var i = 0
-            while i + 4 <= count {
-                lanes.0 = Self.mix(lanes.0, bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-                lanes.1 = Self.mix(lanes.1, bytes.loadUnaligned(fromByteOffset: 8 * i + 8, as: UInt64.self))
-                lanes.2 = Self.mix(lanes.2, bytes.loadUnaligned(fromByteOffset: 8 * i + 16, as: UInt64.self))
-                lanes.3 = Self.mix(lanes.3, bytes.loadUnaligned(fromByteOffset: 8 * i + 24, as: UInt64.self))
-                i += 4
-            }
-            while i < count {
-                lanes.0 = Self.mix(lanes.0, bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-                i += 1
-            }
-            words &+= UInt64(count)
-        }
-
-        var value: UInt64 {
-            var h = words &* Self.prime
-            for lane in [lanes.0, lanes.1, lanes.2, lanes.3] { h = Self.mix(h, lane) }
-            return h ^ (h >> 29)
-        }
-    }
-
     /// The checksum of `bytes` (a multiple of 8 long).
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var sum = Checksum()
+        var sum = ImageChecksum()
         sum.add(bytes)
         return sum.value
     }
@@ -78,6 +41,52 @@ enum ImageFormat {
     /// A tag as text, for error messages.
     static func tagName(_ tag: UInt32) -> String {
         String(decoding: (0..<4).map { UInt8(truncatingIfNeeded: tag >> (8 * $0)) }, as: UTF8.self)
+    }
+}
+
+/// A 64-bit checksum over whole little-endian words (the length is a multiple of 8): four independent
+/// multiply-rotate lanes, so it runs at memory speed. Not cryptographic: it catches damage, not forgery.
+public struct ImageChecksum: Sendable {
+    /// Where the checksummed bytes start: right after the header.
+    public static let start = ImageFormat.headerSize
+
+    /// A checksum over no bytes yet.
+    public init() {}
+
+    private var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
+    private var words: UInt64 = 0
+
+    private static let prime: UInt64 = 0x9E37_79B1_85EB_CA87
+
+    @inline(__always)
+    private static func mix(_ lane: UInt64, _ word: UInt64) -> UInt64 {
+        let x = (lane ^ word) &* prime
+        return (x << 31) | (x >> 33)
+    }
+
+    /// Adds `bytes`, whose count must be a multiple of 32 except in the last call.
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        let count = bytes.count / 8
+        var i = 0
+        while i + 4 <= count {
+            lanes.0 = Self.mix(lanes.0, bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            lanes.1 = Self.mix(lanes.1, bytes.loadUnaligned(fromByteOffset: 8 * i + 8, as: UInt64.self))
+            lanes.2 = Self.mix(lanes.2, bytes.loadUnaligned(fromByteOffset: 8 * i + 16, as: UInt64.self))
+            lanes.3 = Self.mix(lanes.3, bytes.loadUnaligned(fromByteOffset: 8 * i + 24, as: UInt64.self))
+            i += 4
+        }
+        while i < count {
+            lanes.0 = Self.mix(lanes.0, bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            i += 1
+        }
+        words &+= UInt64(count)
+    }
+
+    /// The checksum of the bytes added.
+    public var value: UInt64 {
+        var h = words &* Self.prime
+        for lane in [lanes.0, lanes.1, lanes.2, lanes.3] { h = Self.mix(h, lane) }
+        return h ^ (h >> 29)
     }
 }
 
