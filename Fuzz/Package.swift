@@ -25,6 +25,7 @@ let package = Package(
                 .product(name: "VigilDatabase", package: vigil), .product(name: "VigilFormats", package: vigil),
             ]),
         .executableTarget(name: "FuzzCDiff", dependencies: [.product(name: "VigilDatabase", package: vigil)]),
+        .executableTarget(name: "FuzzVDB", dependencies: [.product(name: "VigilEngine", package: vigil)]),
         .executableTarget(name: "FuzzFormats", dependencies: [.product(name: "VigilFormats", package: vigil)]),
     ]
 )

@@ -11,6 +11,13 @@ public final class ImageStorage: @unchecked Sendable {
         self.release = release
     }
 
+    /// Copies `bytes` into new aligned memory (a database read from somewhere other than a file).
+    public convenience init(copying bytes: UnsafeRawBufferPointer) {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(8, bytes.count), alignment: 16)
+        memory.copyMemory(from: bytes)
+        self.init(bytes: UnsafeRawBufferPointer(rebasing: memory[..<bytes.count])) { $0.deallocate() }
+    }
+
     deinit { release(bytes) }
 }
 

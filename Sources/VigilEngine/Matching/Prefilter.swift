@@ -8,7 +8,7 @@
 /// Only every `stride`-th position is probed for atoms of at least `stride + 3` bytes: each is entered as its
 /// `stride` 4-byte windows, and exactly one of them starts on a probed position wherever the atom occurs.
 /// Shorter atoms (up to ``maximumShortAtoms`` of them; beyond that the stride drops to what they allow) go
-/// through a 64 Ki-bit bitmap on their first 2 bytes, checked at every position.
+/// through a 64 Ki-bit bitmap on their first 2 bytes, checked at every position, then a binary search.
 struct Prefilter: Sendable {
     /// The longest stride used.
     static let maximumStride = 4
@@ -35,9 +35,9 @@ struct Prefilter: Sendable {
     private let memberMasks: FlatTable<UInt64>
     /// Bitmap over the first two bytes of short atoms (empty when there are none).
     private let bitmap2: FlatTable<UInt64>
-    /// Short atoms by their first two bytes: `shortStart[key]..<shortStart[key + 1]` in the member tables,
-    /// each an id, the atom's bytes (little-endian) and their count.
-    private let shortStart: FlatTable<Int32>
+    /// Short atoms sorted by their first two bytes (`shortKeys`), each with an id, the atom's bytes
+    /// (little-endian) and their count.
+    private let shortKeys: FlatTable<UInt16>
     private let shortIDs: FlatTable<Int32>
     private let shortAtoms: FlatTable<UInt64>
     private let shortLengths: FlatTable<UInt8>
@@ -57,7 +57,7 @@ struct Prefilter: Sendable {
         memberAtoms = try reader.table("PMAT")
         memberMasks = try reader.table("PMMS")
         bitmap2 = try reader.table("PBM2")
-        shortStart = try reader.table("PSST")
+        shortKeys = try reader.table("PSKY")
         shortIDs = try reader.table("PSID")
         shortAtoms = try reader.table("PSAT")
         shortLengths = try reader.table("PSLN")
@@ -67,7 +67,7 @@ struct Prefilter: Sendable {
         guard bitmap4.count == (1 << hashBits) / 64, tableKeys.count > 0, tableKeys.count & tableMask == 0,
             tableGroups.count == tableKeys.count, groupStart.count >= 1, Int(groupStart[groupStart.count - 1]) == members,
             memberAtoms.count == members, memberMasks.count == members,
-            shorts == 0 ? bitmap2.isEmpty && shortStart.isEmpty : bitmap2.count == 1024 && shortStart.count == 65537,
+            shorts == 0 ? bitmap2.isEmpty : bitmap2.count == 1024, shortKeys.count == shorts,
             shortAtoms.count == shorts, shortLengths.count == shorts
         else { throw ImageError("malformed: prefilter tables disagree") }
         guard tableGroups.buffer.contains(-1) else { throw ImageError("malformed: prefilter table has no empty slot") }
@@ -82,10 +82,7 @@ struct Prefilter: Sendable {
             throw ImageError("malformed: prefilter member out of range")
         }
         if shorts > 0 {
-            for k in 1..<shortStart.count where shortStart[k] < shortStart[k - 1] || shortStart[k - 1] < 0 {
-                throw ImageError("malformed: prefilter short atoms out of order")
-            }
-            guard shortStart[65536] == shorts, shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }), shortLengths.buffer.allSatisfy({ (2...8).contains($0) }) else {
+            guard (1..<shorts).allSatisfy({ shortKeys[$0 - 1] <= shortKeys[$0] }), shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }), shortLengths.buffer.allSatisfy({ (2...8).contains($0) }) else {
                 throw ImageError("malformed: prefilter short atoms disagree")
             }
         }
@@ -124,11 +121,6 @@ struct Prefilter: Sendable {
             }
         }
         short = short.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
-        var shortStart = [Int32](repeating: 0, count: short.isEmpty ? 0 : (1 << 16) + 1)
-        if !short.isEmpty {
-            for entry in short { shortStart[Int(entry.key) + 1] += 1 }
-            for key in 0..<(1 << 16) { shortStart[key + 1] += shortStart[key] }
-        }
         // Stable by key, so each group keeps descending offsets, then ascending ids.
         let ordered = long.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
         var capacity = 16
@@ -160,7 +152,7 @@ struct Prefilter: Sendable {
         writer.put("PMAT", ordered.map(\.element.atom))
         writer.put("PMMS", ordered.map(\.element.mask))
         writer.put("PBM2", short.isEmpty ? [] : bitmap2)
-        writer.put("PSST", shortStart)
+        writer.put("PSKY", short.map(\.key))
         writer.put("PSID", short.map(\.id))
         writer.put("PSAT", short.map(\.atom))
         writer.put("PSLN", short.map(\.length))
@@ -232,7 +224,14 @@ struct Prefilter: Sendable {
     private func visitShort(_ key: UInt16, _ position: Int, _ data: UnsafeRawBufferPointer,
         _ visit: (Int, Int) -> Bool) -> Bool
     {
-        for m in Int(shortStart[Int(key)])..<Int(shortStart[Int(key) + 1]) {
+        var lo = 0, hi = shortKeys.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if shortKeys[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        var m = lo
+        while m < shortKeys.count && shortKeys[m] == key {
+            defer { m += 1 }
             let length = Int(shortLengths[m])
             guard position + length <= data.count else { continue }
             var value: UInt64 = 0
