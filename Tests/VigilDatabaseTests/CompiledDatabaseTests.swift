@@ -171,3 +171,23 @@ func rechecksummed(_ bytes: [UInt8]) -> [UInt8] {
     withUnsafeBytes(of: sum.value.littleEndian) { out.replaceSubrange(24..<32, with: $0) }
     return out
 }
+
+extension CompiledDatabaseTests {
+    /// The offset of the array tagged `tag` (the first one if several), from the contents table.
+    func arrayOffset(_ tag: String, in bytes: [UInt8]) -> Int? {
+        func word(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        for index in 0..<word(64) {
+            let entry = 72 + 24 * index
+            if Array(bytes[entry..<(entry + 4)]) == Array(tag.utf8) { return word(entry + 16) }
+        }
+        return nil
+    }
+
+    /// Found by FuzzVDB: a record whose pattern range runs backwards trapped when first decoded.
+    @Test func patternRangesMustAscend() throws {
+        var bytes = try compiledBytes()
+        let ranges = try #require(arrayOffset("SFPT", in: bytes))
+        bytes[ranges + 4] = 0xFF
+        #expect(try loadError(rechecksummed(bytes))?.contains("signature source tables disagree") == true)
+    }
+}

@@ -49,6 +49,8 @@ struct SignatureSources: Sendable {
         slotOwners = try reader.table("LOWN")
         let records = kinds.count
         guard lines.count == records, firstPattern.count == records + 1, item.count == records,
+            firstPattern[0] == 0, Int(firstPattern[records]) == patternRecord.count,
+            (0..<records).allSatisfy({ firstPattern[$0] <= firstPattern[$0 + 1] && kinds[$0] <= Kind.logical.rawValue }),
             logicalName.count == logicalRecord.count, logicalSlot.count == logicalRecord.count,
             logicalTarget.count == logicalRecord.count,
             patternRecord.buffer.allSatisfy({ Int($0) < records }),
