@@ -176,6 +176,26 @@ struct Prefilter: Sendable {
         let bits4 = bitmap4.buffer
         let bits2 = bitmap2.buffer
         var i = 0
+        if step == 4 {
+            // The bulk: one 8-byte load serves the 4-byte probe at i and the four 2-byte keys at i..<i+4.
+            while i + 8 <= count {
+                let w = (base + i).loadUnaligned(as: UInt64.self)
+                let low = UInt32(truncatingIfNeeded: w)
+                let bit = Int(Self.hash(low) >> shift)
+                if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(low, i, data, visit) { return }
+                if hasShort {
+                    var k: UInt64 = 0
+                    while k < 4 {
+                        let h = UInt16(truncatingIfNeeded: w >> (8 * k))
+                        if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0, !visitShort(h, i + Int(k), data, visit) {
+                            return
+                        }
+                        k += 1
+                    }
+                }
+                i += 4
+            }
+        }
         while i < count {
             if i + 4 <= count {
                 let w = (base + i).loadUnaligned(as: UInt32.self)
