@@ -163,7 +163,7 @@ struct PartVerifier {
     /// occurs (in either case when caseless).
     func findAtom(of part: PatternPart, from: Int, latest: Int? = nil) -> Int? {
         let end = min(data.count, (latest ?? data.count) + part.atom.count)
-        guard part.atomIsCaseless else { return find(part.atom, from: from, end: end) }
+        guard part.atomIsCaseless else { return find(part.atom, from: from, end: end, rare: part.atomRareByte) }
         guard from >= 0 else { return nil }
         let atom = part.atom
         var i = from
@@ -179,12 +179,13 @@ struct PartVerifier {
         return nil
     }
 
-    /// The first position at or after `from` where `needle` occurs entirely before `end` (default: the end).
-    func find(_ needle: [UInt8], from: Int, end: Int? = nil) -> Int? {
-        let end = min(end ?? data.count, data.count)
+    /// The first position at or after `from` where `needle` occurs entirely before `end`, found by scanning
+    /// for its byte at index `rare` (the least common one).
+    func find(_ needle: [UInt8], from: Int, end: Int, rare: Int) -> Int? {
+        let end = min(end, data.count)
         guard from >= 0, from + needle.count <= end else { return nil }
         return needle.withUnsafeBytes { n -> Int? in
-            guard let hit = cvigil_memmem(data.baseAddress! + from, end - from, n.baseAddress!, n.count) else {
+            guard let hit = cvigil_find_rare(data.baseAddress! + from, end - from, n.baseAddress!, n.count, rare) else {
                 return nil
             }
             return UnsafeRawPointer(hit) - data.baseAddress!

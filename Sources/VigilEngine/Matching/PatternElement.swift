@@ -51,6 +51,8 @@ final class PatternPart: Sendable {
     let bestWindow: Int
     /// The atom's quality; higher is rarer.
     let atomScore: Int
+    /// The index of the atom's least common byte, which searches for it scan for.
+    let atomRareByte: Int
     /// The least number of bytes before the atom's literal element.
     let minimumPrefix: Int
     /// The least number of bytes the part spans.
@@ -106,6 +108,10 @@ final class PatternPart: Sendable {
         bestWindow = chosen.offset - start
         atomIsCaseless = Self.atomIsCaseless(elements[chosen.element])
         atomScore = chosen.score
+        let chosenAtom = Array(chosen.run[start..<end])
+        atomRareByte = chosenAtom.indices.min {
+            AtomQuality.commonness(chosenAtom[$0]) < AtomQuality.commonness(chosenAtom[$1])
+        } ?? 0
         minimumPrefix = elements[..<chosen.element].reduce(0) { $0 + $1.lengthRange.lowerBound }
         minimumLength = elements.reduce(0) { $0 + $1.lengthRange.lowerBound }
     }
@@ -114,6 +120,21 @@ final class PatternPart: Sendable {
 /// Scores candidate atoms so that each pattern is searched by its rarest bytes (as YARA and ClamAV do):
 /// zero, 0xFF, padding and common opcodes say little; varied bytes say more.
 enum AtomQuality {
+    /// How common a byte is in executables and text, 0 (rare) to 9: zero and 0xFF padding, the x86-64 REX and
+    /// MOV/LEA/CALL/Jcc opcodes and ModRM bytes, small integers, space and lower-case letters.
+    static func commonness(_ b: UInt8) -> Int {
+        switch b {
+        case 0x00: 9
+        case 0xFF: 8
+        case 0x48, 0x8B, 0x89, 0x24, 0x20: 7
+        case 0x01...0x0F, 0x4C, 0x44, 0x85, 0x84, 0x8D, 0xE8, 0x83, 0xC0, 0x74, 0x75, 0x10, 0x41, 0x45: 6
+        case 0x61...0x7A, 0x30...0x39, 0x5F, 0x2E: 5
+        case 0x11...0x1F, 0x40...0x5A, 0xC3, 0xCC, 0x90: 4
+        default: 2
+        }
+    }
+
+
     static func score(_ bytes: [UInt8]) -> Int {
         var total = 0
         var seen: [UInt8] = []
