@@ -191,6 +191,28 @@ struct BodyMatchingTests {
         }
     }
 
+    /// Short atoms are tested every 2nd or 4th position when all are longer than that (each entered under
+    /// several keys): an occurrence at any alignment is found, and found once.
+    @Test func shortAtomsAtEveryAlignment() throws {
+        let hex = { (text: String) in bytes(text).map { String($0, radix: 16) }.joined() }
+        let longShorts = ["Five:0:*:" + hex("fives"), "Six:0:*:" + hex("sixsix")]
+        let mixed = longShorts + ["Three:0:*:" + hex("thr")]
+        for shift in 0..<8 {
+            let pad = String(repeating: ".", count: shift)
+            #expect(try bodyMatches(longShorts, bytes("\(pad)fives.......")) == ["Five"], "shift \(shift)")
+            #expect(try bodyMatches(longShorts, bytes("\(pad)..sixsix.....")) == ["Six"], "shift \(shift)")
+            #expect(try bodyMatches(mixed, bytes("\(pad)thr..fives....")) == ["Three", "Five"], "shift \(shift)")
+        }
+        // Each start of a repeated atom counts once, however many keys it is entered under.
+        for shift in 0..<4 {
+            let pad = String(repeating: ".", count: shift)
+            let data = bytes("\(pad)xaaaaax.......")
+            #expect(try logicalMatches("Engine:51-255,Target:0;0=3;616161", data), "shift \(shift)")
+            #expect(try !logicalMatches("Engine:51-255,Target:0;0=4;616161", data), "shift \(shift)")
+            #expect(try logicalMatches("Engine:51-255,Target:0;0=2;6161616161", bytes("\(pad)aaaaaa......")))
+        }
+    }
+
     /// An executable without an entry point (an ELF `e_entry` of 0, as in shared objects) has it at 0 for
     /// `EP+n`, as clamscan 1.4.6 resolves it.
     @Test func entryPointOfZeroIsTheFileStart() throws {

@@ -8,7 +8,8 @@
 /// Only every `stride`-th position is probed for atoms of at least `stride + 3` bytes: each is entered as its
 /// `stride` 4-byte windows, and exactly one of them starts on a probed position wherever the atom occurs.
 /// Shorter atoms (up to ``maximumShortAtoms`` of them; beyond that the stride drops to what they allow) go
-/// through a 64 Ki-bit bitmap on their first 2 bytes, checked at every position, then a binary search.
+/// through a 64 Ki-bit bitmap on 2-byte keys, checked every position or, when all are longer, every 2nd or
+/// 4th (each atom entered under the keys at its first offsets), then a binary search.
 struct Prefilter: Sendable {
     /// The longest stride used.
     static let maximumStride = 4
@@ -35,9 +36,12 @@ struct Prefilter: Sendable {
     private let memberMasks: FlatTable<UInt64>
     /// Bitmap over the first two bytes of short atoms (empty when there are none).
     private let bitmap2: FlatTable<UInt64>
-    /// Short atoms sorted by their first two bytes (`shortKeys`), each with an id, the atom's bytes
-    /// (little-endian) and their count.
+    /// How many positions one short-atom test covers: 1, 2 or 4, below the shortest short atom's length.
+    private let shortStride: Int
+    /// Short atoms by two of their bytes (`shortKeys`, sorted), each entered under the 2-byte keys at its first
+    /// `shortStride` offsets (`shortOffsets`), with an id, the atom's bytes (little-endian) and their count.
     private let shortKeys: FlatTable<UInt16>
+    private let shortOffsets: FlatTable<UInt8>
     private let shortIDs: FlatTable<Int32>
     private let shortAtoms: FlatTable<UInt64>
     private let shortLengths: FlatTable<UInt8>
@@ -57,7 +61,9 @@ struct Prefilter: Sendable {
         memberAtoms = try reader.table("PMAT")
         memberMasks = try reader.table("PMMS")
         bitmap2 = try reader.table("PBM2")
+        shortStride = try reader.integer("PSSS", in: 1...Self.maximumStride)
         shortKeys = try reader.table("PSKY")
+        shortOffsets = try reader.table("PSOF")
         shortIDs = try reader.table("PSID")
         shortAtoms = try reader.table("PSAT")
         shortLengths = try reader.table("PSLN")
@@ -68,6 +74,7 @@ struct Prefilter: Sendable {
             tableGroups.count == tableKeys.count, groupStart.count >= 1, Int(groupStart[groupStart.count - 1]) == members,
             memberAtoms.count == members, memberMasks.count == members,
             shorts == 0 ? bitmap2.isEmpty : bitmap2.count == 1024, shortKeys.count == shorts,
+            shortOffsets.count == shorts, stride % shortStride == 0,
             shortAtoms.count == shorts, shortLengths.count == shorts
         else { throw ImageError("malformed: prefilter tables disagree") }
         guard tableGroups.buffer.contains(-1) else { throw ImageError("malformed: prefilter table has no empty slot") }
@@ -82,7 +89,8 @@ struct Prefilter: Sendable {
             throw ImageError("malformed: prefilter member out of range")
         }
         if shorts > 0 {
-            guard (1..<shorts).allSatisfy({ shortKeys[$0 - 1] <= shortKeys[$0] }), shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }), shortLengths.buffer.allSatisfy({ (2...8).contains($0) }) else {
+            guard (1..<shorts).allSatisfy({ shortKeys[$0 - 1] <= shortKeys[$0] }), shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }), shortLengths.buffer.allSatisfy({ (2...8).contains($0) }),
+                shortOffsets.buffer.allSatisfy({ Int($0) < shortStride }) else {
                 throw ImageError("malformed: prefilter short atoms disagree")
             }
         }
@@ -92,7 +100,7 @@ struct Prefilter: Sendable {
     /// 4 bytes start (entered first, so that at stride 1 that window alone stands for the atom).
     static func write(atoms: [(atom: [UInt8], id: Int, best: Int)], to writer: inout ImageWriter) {
         var bitmap2 = [UInt64](repeating: 0, count: (1 << 16) / 64)
-        var short: [(key: UInt16, id: Int32, atom: UInt64, length: UInt8)] = []
+        var short: [(key: UInt16, id: Int32, atom: UInt64, length: UInt8, offset: UInt8)] = []
         let full = Self.maximumStride + 3
         let stride: Int
         if atoms.filter({ $0.atom.count < full }).count <= Self.maximumShortAtoms {
@@ -115,12 +123,25 @@ struct Prefilter: Sendable {
                     long.append((key, Int32(id << 3 | offset), atom.littleEndianWord, mask))
                 }
             } else {
-                let key = UInt16(atom[0]) | UInt16(atom[1]) << 8
-                short.append((key, Int32(id), atom.littleEndianWord, UInt8(atom.count)))
-                bitmap2[Int(key) >> 6] |= 1 << (UInt64(key) & 63)
+                short.append((0, Int32(id), atom.littleEndianWord, UInt8(atom.count), 0))
             }
         }
-        short = short.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
+        // Short atoms of at least n + 1 bytes need testing only every n-th position, each entered under its
+        // keys at offsets 0..<n (n dividing the stride, so the positions tested cover every n in a row).
+        let shortest = atoms.map(\.atom.count).filter { $0 < stride + 3 }.min() ?? 2
+        let shortStride = [4, 2, 1].first { $0 <= shortest - 1 && stride % $0 == 0 }!
+        short = short.flatMap { entry in
+            (0..<shortStride).map { o in
+                let key = UInt16(truncatingIfNeeded: entry.atom >> UInt64(8 * o))
+                bitmap2[Int(key) >> 6] |= 1 << (UInt64(key) & 63)
+                return (key, entry.id, entry.atom, entry.length, UInt8(o))
+            }
+        }
+        // By key, then by descending offset, so that one test reports starts in ascending order (a repeated atom's
+        // starts are each counted once, in order).
+        short = short.enumerated().sorted {
+            ($0.element.key, -Int($0.element.offset), $0.offset) < ($1.element.key, -Int($1.element.offset), $1.offset)
+        }.map(\.element)
         // Stable by key, so each group keeps descending offsets, then ascending ids.
         let ordered = long.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
         var capacity = 16
@@ -152,7 +173,9 @@ struct Prefilter: Sendable {
         writer.put("PMAT", ordered.map(\.element.atom))
         writer.put("PMMS", ordered.map(\.element.mask))
         writer.put("PBM2", short.isEmpty ? [] : bitmap2)
+        writer.put("PSSS", shortStride)
         writer.put("PSKY", short.map(\.key))
+        writer.put("PSOF", short.map(\.offset))
         writer.put("PSID", short.map(\.id))
         writer.put("PSAT", short.map(\.atom))
         writer.put("PSLN", short.map(\.length))
@@ -173,6 +196,7 @@ struct Prefilter: Sendable {
         let count = data.count
         let shift = UInt32(32 - hashBits)
         let step = stride
+        let shortStep = shortStride
         let bits4 = bitmap4.buffer
         let bits2 = bitmap2.buffer
         var i = 0
@@ -181,16 +205,16 @@ struct Prefilter: Sendable {
             while i + 8 <= count {
                 let w = (base + i).loadUnaligned(as: UInt64.self)
                 let low = UInt32(truncatingIfNeeded: w)
-                let bit = Int(Self.hash(low) >> shift)
-                if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(low, i, data, visit) { return }
+                let bit = Int(Self.hash(low) &>> shift)
+                if bits4[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0, !visitLong(low, i, data, visit) { return }
                 if hasShort {
-                    var k: UInt64 = 0
+                    var k = 0
                     while k < 4 {
-                        let h = UInt16(truncatingIfNeeded: w >> (8 * k))
-                        if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0, !visitShort(h, i + Int(k), data, visit) {
+                        let h = UInt16(truncatingIfNeeded: w &>> UInt64(8 &* k))
+                        if bits2[Int(h) &>> 6] & (1 &<< (UInt64(h) & 63)) != 0, !visitShort(h, i + k, data, visit) {
                             return
                         }
-                        k += 1
+                        k += shortStep
                     }
                 }
                 i += 4
@@ -199,15 +223,15 @@ struct Prefilter: Sendable {
         while i < count {
             if i + 4 <= count {
                 let w = (base + i).loadUnaligned(as: UInt32.self)
-                let bit = Int(Self.hash(w) >> shift)
-                if bits4[bit >> 6] & (1 << UInt64(bit & 63)) != 0, !visitLong(w, i, data, visit) { return }
+                let bit = Int(Self.hash(w) &>> shift)
+                if bits4[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0, !visitLong(w, i, data, visit) { return }
             }
             if hasShort {
                 var j = i
                 while j < i + step && j + 2 <= count {
                     let h = (base + j).loadUnaligned(as: UInt16.self)
-                    if bits2[Int(h) >> 6] & (1 << (UInt64(h) & 63)) != 0, !visitShort(h, j, data, visit) { return }
-                    j += 1
+                    if bits2[Int(h) &>> 6] & (1 &<< (UInt64(h) & 63)) != 0, !visitShort(h, j, data, visit) { return }
+                    j += shortStep
                 }
             }
             i += step
@@ -253,10 +277,11 @@ struct Prefilter: Sendable {
         while m < shortKeys.count && shortKeys[m] == key {
             defer { m += 1 }
             let length = Int(shortLengths[m])
-            guard position + length <= data.count else { continue }
+            let start = position - Int(shortOffsets[m])
+            guard start >= 0, start + length <= data.count else { continue }
             var value: UInt64 = 0
-            for k in 0..<length { value |= UInt64(data[position + k]) << UInt64(8 * k) }
-            if value == shortAtoms[m], !visit(Int(shortIDs[m]), position) { return false }
+            for k in 0..<length { value |= UInt64(data[start + k]) << UInt64(8 * k) }
+            if value == shortAtoms[m], !visit(Int(shortIDs[m]), start) { return false }
         }
         return true
     }
