@@ -36,7 +36,7 @@ struct Scan: ParsableCommand {
         abstract: "Scan files, directory trees, or standard input (-).",
         discussion: "Exit status: 0 nothing found, 1 something found, 2 an error (1 wins when both).")
 
-    @Option(name: [.short, .customLong("database")], help: "Signature file or directory (repeatable).")
+    @Option(name: [.short, .customLong("database")], help: "Signature file or directory (repeatable), or one compiled .vdb.")
     var database: [String] = []
 
     @Flag(name: [.short, .customLong("infected")], help: "Print infected files only.")

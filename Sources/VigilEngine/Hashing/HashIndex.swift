@@ -105,8 +105,10 @@ struct DigestTable: Sendable {
         return lo < knownSizes.count && knownSizes[lo] == value
     }
 
-    private func keyEquals(_ entry: Int, _ digest: DigestKey) -> Bool {
-        (0..<width).allSatisfy { keys[entry * width + $0] == digest[$0] }
+    /// Whether entry `entry` of `keys` (`width` words each) holds `digest`: for the table read and the one
+    /// being written alike.
+    private static func keyEquals(_ keys: (Int) -> UInt64, _ entry: Int, width: Int, _ digest: DigestKey) -> Bool {
+        (0..<width).allSatisfy { keys(entry * width + $0) == digest[$0] }
     }
 
     func matches(_ digest: DigestKey, size: Int) -> [Int] {
@@ -116,7 +118,7 @@ struct DigestTable: Sendable {
         for _ in 0..<slots.count {
             guard slots[slot] != 0 else { return [] }
             var entry = Int(slots[slot]) - 1
-            if entry < entries, keyEquals(entry, digest) {
+            if entry < entries, Self.keyEquals({ keys[$0] }, entry, width: width, digest) {
                 var sized: [Int] = []
                 var any: [Int] = []
                 for _ in 0..<entries {
@@ -161,7 +163,7 @@ struct DigestTable: Sendable {
             var slot = key.slot & mask
             while slots[slot] != 0 {
                 let head = Int(slots[slot]) - 1
-                if (0..<width).allSatisfy({ keys[head * width + $0] == key[$0] }) {
+                if keyEquals({ keys[$0] }, head, width: width, key) {
                     sameDigest[tails[head]] = UInt32(i + 1)
                     tails[head] = i
                     break
