@@ -20,7 +20,7 @@ public enum BodyOffset: Sendable, Equatable {
         guard case .at(let anchor, _, _) = self else { return false }
         switch anchor {
         case .fileStart, .fileEnd: return false
-        case .entryPoint, .sectionStart, .lastSectionStart, .wholeSection: return true
+        case .entryPoint, .sectionStart, .lastSectionStart, .wholeSection, .versionInfo: return true
         }
     }
 
@@ -53,10 +53,8 @@ public enum BodyOffset: Sendable, Equatable {
             let section = try number(base[base.index(after: base.startIndex)..<plus])
             return .at(.sectionStart(section), delta: try number(base[base.index(after: plus)...]), shift: shift)
         }
-        if base == "VI" {
-            throw SignatureError(.unsupported, "offset 'VI' (PE version information) is not supported yet",
-                at: location, excerpt: line)
-        }
+        // clamscan takes anything starting with `VI` as `VI`, and ignores a shift with it.
+        if base.hasPrefix("VI") { return .at(.versionInfo, delta: 0, shift: 0) }
         return .at(.fileStart, delta: try number(base), shift: shift)
     }
 }
@@ -75,4 +73,6 @@ public enum OffsetAnchor: Sendable, Equatable, Hashable {
     case lastSectionStart
     /// Anywhere inside section `n` (`SEn`): the window is the section's raw extent.
     case wholeSection(Int)
+    /// `VI`: exactly where one of a PE file's version-information strings starts (its UTF-16 key).
+    case versionInfo
 }

@@ -130,6 +130,10 @@ extension PCRESubsignature {
         var offset = BodyOffset.any
         if let colon = head.firstIndex(of: ":") {
             offset = try BodyOffset.parse(head[..<colon], at: at(head.startIndex), line: line)
+            if case .at(.versionInfo, _, _) = offset {
+                throw SignatureError(.unsupported, "offset 'VI' on a PCRE subsignature is not supported",
+                    at: at(head.startIndex), excerpt: line)
+            }
             head = head[head.index(after: colon)...]
         }
         guard !head.isEmpty else { throw malformed("PCRE subsignature must start with a logical trigger", head.startIndex) }

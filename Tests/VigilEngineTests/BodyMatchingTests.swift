@@ -226,6 +226,26 @@ struct BodyMatchingTests {
         #expect(try bodyMatches(["E:6:EP+63:5041594c4f4144"], elf).isEmpty)
     }
 
+    /// `VI`: the match must start exactly where a version-information string's UTF-16 key starts; a string
+    /// without a value is not one, nor is any other place the same bytes occur.
+    @Test func versionInformationOffset() throws {
+        func wide(_ s: String) -> String { s.utf8.map { hex($0) + "00" }.joined() }
+        let (resources, _) = PEBuilder.versionResource([
+            ("CompanyName", "Example Ltd"), ("Comments", ""), ("FileVersion", "1.2.3.4"),
+        ])
+        let pe = PEBuilder.build(resources: resources)
+        #expect(try bodyMatches(["K:1:VI:\(wide("CompanyName"))"], pe) == ["K"])
+        #expect(try bodyMatches(["K:1:VI:\(wide("FileVersion"))"], pe) == ["K"])
+        #expect(try bodyMatches(["K:1:VI:\(wide("Comments"))"], pe).isEmpty)
+        #expect(try bodyMatches(["K:1:*:\(wide("Comments"))"], pe) == ["K"])
+        #expect(try bodyMatches(["K:1:VI:\(wide("ompanyName"))"], pe).isEmpty)  // not where a key starts
+        #expect(try bodyMatches(["K:1:VI:\(wide("Example"))"], pe).isEmpty)  // a value, not a key
+        #expect(try bodyMatches(["K:1:VI:\(wide("CompanyName"))"], PEBuilder.build() + pe).isEmpty)
+        #expect(try logicalMatches(
+            "Engine:51-255,Target:1;0&1;VI:\(wide("CompanyName"));VI:\(wide("FileVersion"))", pe))
+        #expect(try !logicalMatches("Engine:51-255,Target:1;0&1;VI:\(wide("CompanyName"));VI:\(wide("Comments"))", pe))
+    }
+
     /// Literal signatures matching at one offset come in clamscan's Boyer-Moore order: each is keyed at the
     /// first 3-byte window whose bucket is still empty when it is added, and a bucket lists the newest first.
     @Test func literalTiesFollowBoyerMooreBuckets() throws {

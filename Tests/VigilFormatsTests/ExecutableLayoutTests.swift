@@ -1,5 +1,6 @@
 import Testing
 import VigilFormats
+import VigilTestSupport
 
 /// Layout semantics measured against clamscan 1.4.6 with `EP+n`, `Sx+n`, `SEx` and `SL+n` signatures on real
 /// and built files; these tests pin them on images built here.
@@ -57,6 +58,23 @@ import VigilFormats
         #expect(layout.entryPoint == 0x610)
         let ranges = bytes.withUnsafeBytes { PortableExecutable.sectionHashRanges($0) }
         #expect(ranges == [0x600..<0x1600])
+    }
+
+    /// `VI` offsets: where each version-information string's key starts, as clamscan's `cli_peheader` collects
+    /// them; strings without a value are left out.
+    @Test func peVersionInformationStrings() throws {
+        let (resources, keys) = PEBuilder.versionResource([
+            ("CompanyName", "Example Ltd"), ("Comments", ""), ("FileVersion", "1.2.3.4"),
+        ])
+        let bytes = PEBuilder.build(resources: resources)
+        let layout = try #require(Self.layout(bytes))
+        #expect(layout.versionInfo == [keys[0], keys[2]])
+        #expect(Array(bytes[keys[0]..<keys[0] + 4]) == [0x43, 0, 0x6F, 0])  // "Co"
+        #expect(try #require(Self.layout(PEBuilder.build())).versionInfo.isEmpty)
+        // A damaged fixed-info signature: clamscan reads no strings at all.
+        var damaged = bytes
+        damaged[0xE00 + 0x60 + 0x28] ^= 0xFF
+        #expect(try #require(Self.layout(damaged)).versionInfo.isEmpty)
     }
 
     @Test func peLiesAndTruncations() {
@@ -119,6 +137,7 @@ import VigilFormats
     @Test func everyPrefixOfEveryImageParsesWithoutTrapping() {
         let images = [
             PEBuilder.build(), PEBuilder.build(is64: true, imports: [("a.dll", [.name("F")])]),
+            PEBuilder.build(resources: PEBuilder.versionResource([("A", "b"), ("C", "d")]).bytes),
             ELFBuilder.build(is64: true, bigEndian: false), ELFBuilder.build(is64: false, bigEndian: true),
             MachOBuilder.build(
                 is64: false, bigEndian: true, cpu: 18, sections: [(0x1000, 0x200, 0x400, 2)], ppcEntry: 0x1010),
@@ -146,6 +165,7 @@ import VigilFormats
         }
         let images = [
             PEBuilder.build(imports: [("KERNEL32.dll", [.name("A"), .ordinal(3)])]),
+            PEBuilder.build(resources: PEBuilder.versionResource([("CompanyName", "X"), ("A", "")]).bytes),
             ELFBuilder.build(is64: true, bigEndian: false),
             MachOBuilder.build(is64: true, bigEndian: true, cpu: 0x0100_0012, sections: [(0x1000, 0x200, 0x400, 2)]),
         ]

@@ -1,5 +1,6 @@
 import Testing
 import VigilFormats
+import VigilTestSupport
 
 /// Import-hash text as clamscan 1.4.6 MD5s it (checked with `clamscan --debug`'s `IMP:` line on the same images).
 @Suite struct PEHashInputTests {

@@ -228,13 +228,13 @@ struct ScanCommandTests {
     }
 
     @Test func unsupportedSignatureIsSkippedWithAWarning() throws {
-        let db = try dir.write("mixed.ndb", text: "Later:1:VI:68656c6c6f\nNow:0:*:776f726c64\n")
+        let db = try dir.write("mixed.ndb", text: "Later:15:*:68656c6c6f\nNow:0:*:776f726c64\n")
         let file = try dir.write("f", [0] + Array("hello world".utf8))
         let run = try Vigil.run(["scan", "--no-summary", "-d", db, file])
         #expect(run.status == 1)
         #expect(run.stdout == "\(file): Now FOUND\n")
         #expect(run.stderr.contains(
-            "WARNING: \(db):1:9: offset 'VI' (PE version information) is not supported yet; signature skipped"))
+            "WARNING: \(db):1:7: target type 15 is unknown; signature skipped"))
     }
 
     @Test func scanningChangesNothing() throws {

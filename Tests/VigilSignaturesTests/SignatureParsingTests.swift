@@ -115,7 +115,7 @@ struct BodyLineTests {
     }
 
     @Test(arguments: [
-        "T:15:*:4141", "T:1:VI:4141", "T:0:*:4141{5-2}4242",
+        "T:15:*:4141", "T:0:*:4141{5-2}4242",
     ])
     func unsupportedIsSkippedNotMatched(line: String) throws {
         let set = try parse(line, .ndb)
@@ -133,6 +133,8 @@ struct BodyLineTests {
         #expect(try offset("EP+4,8") == .at(.entryPoint, delta: 4, shift: 8))
         #expect(try offset("S2+100") == .at(.sectionStart(2), delta: 100, shift: 0))
         #expect(try offset("SL+0") == .at(.lastSectionStart, delta: 0, shift: 0))
+        #expect(try offset("VI") == .at(.versionInfo, delta: 0, shift: 0))
+        #expect(try offset("VIjunk,4") == .at(.versionInfo, delta: 0, shift: 0))  // as clamscan reads it
         #expect(try offset("SE1") == .at(.wholeSection(1), delta: 0, shift: 0))
     }
 

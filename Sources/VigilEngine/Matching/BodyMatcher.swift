@@ -208,13 +208,20 @@ struct BodyMatcher: Sendable {
             found.append((key, name))
             if best == nil || key < best! { best = key }
         }
-        func checkWindowed(_ id: Int) {
-            guard let body = decoded.body(id), let window = offsets.window(body.offset) else { return }
+        func check(_ body: CompiledBody, _ id: Int, in window: ClosedRange<Int>) {
             switch body.owner {
             case .body:
                 if let end = state.firstMatch(body, id: id, window: window, in: verifier) { record(body, id, end: end) }
             case .subsignature(let slot):
                 state.countAll(body, slot: slot, window: window, in: verifier)
+            }
+        }
+        func checkWindowed(_ id: Int) {
+            guard let body = decoded.body(id) else { return }
+            if body.offset.isVersionInfo {
+                for start in offsets.versionInfoStarts { check(body, id, in: start...start) }
+            } else if let window = offsets.window(body.offset) {
+                check(body, id, in: window)
             }
         }
         for id in root.windowed.buffer { checkWindowed(Int(id)) }

@@ -11,7 +11,8 @@ struct OffsetResolver {
     /// clamscan resolves no offset but `*` and absolute ones, not even `EOF-n`.
     var isExecutable: Bool
 
-    /// The window of starts, or `nil` when the offset cannot apply to this layer.
+    /// The window of starts, or `nil` when the offset cannot apply to this layer; `VI` has no single window
+    /// (see ``versionInfoStarts``).
     func window(_ offset: BodyOffset) -> ClosedRange<Int>? {
         guard case .at(let anchor, let delta, let shift) = offset else { return 0...Int.max }
         if isExecutable, layout == nil, anchor != .fileStart { return nil }
@@ -33,14 +34,26 @@ struct OffsetResolver {
             guard let extent = layout?.sectionExtent(n) else { return nil }
             base = extent.lowerBound
             extra = extent.count - 1
+        case .versionInfo:
+            return nil
         }
         let start = base + delta
         guard start >= 0, start <= size else { return nil }
         return start...(start + shift + extra)
     }
+
+    /// The exact starts a `VI` offset allows: the layer's version-information strings (none unless it is a PE
+    /// file whose headers parsed).
+    var versionInfoStarts: [Int] { layout?.versionInfo ?? [] }
 }
 
 extension BodyOffset {
+    /// Whether the offset is `VI`.
+    var isVersionInfo: Bool {
+        if case .at(.versionInfo, _, _) = self { return true }
+        return false
+    }
+
     /// Whether resolving the offset can depend on an executable's layout: every form but `*` and `n`
     /// (`EOF-n` too, which clamscan does not resolve in an executable whose headers fail to parse).
     var dependsOnLayout: Bool {

@@ -45,15 +45,18 @@ public struct ExecutableLayout: Sendable, Equatable {
     public var entryPoint: Int?
     /// The sections in header order (ELF: every section header, the null section 0 included).
     public var sections: [Section]
+    /// PE only: where the version-information strings' keys start (the starts a `VI` offset allows), ascending.
+    public var versionInfo: [Int]
 
     /// The `NumberOfSections` clamscan compares against `.ldb` target descriptions.
     public var numberOfSections: Int { sections.count }
 
     /// Creates a layout.
-    public init(format: Format, entryPoint: Int?, sections: [Section]) {
+    public init(format: Format, entryPoint: Int?, sections: [Section], versionInfo: [Int] = []) {
         self.format = format
         self.entryPoint = entryPoint
         self.sections = sections
+        self.versionInfo = versionInfo
     }
 
     /// The layout of a PE, ELF or thin Mach-O file, or `nil` where clamscan's header parser fails (and clamscan
@@ -63,7 +66,10 @@ public struct ExecutableLayout: Sendable, Equatable {
         let reader = ByteReader(bytes)
         if reader.hasBytes([0x7F, 0x45, 0x4C, 0x46]) { return ELF.layout(reader) }
         if let magic = reader.u32le(0), MachO.isThinMagic(magic) { return MachO.layout(reader) }
-        return PortableExecutable.parse(bytes)?.layout
+        guard let pe = PortableExecutable.parse(bytes) else { return nil }
+        var layout = pe.layout
+        layout.versionInfo = pe.versionInfoStringOffsets(in: bytes)
+        return layout
     }
 
     /// An offset relative to the executable's layout.
