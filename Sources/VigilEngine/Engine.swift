@@ -269,7 +269,9 @@ public struct Scanner {
             for pcre in logical.expressions {
                 pcre.run(on: verifier, offsets: offsets, slot: logical.firstSlot + pcre.index, state: &state)
             }
-            if logical.matches(counts: { state.count($0) }, size: data.count, layout: executable) {
+            let replayed = logical.macros.isEmpty ? [] : logical.macroCounts(state)
+            let counts = { (slot: Int) in replayed.first { $0.slot == slot }?.count ?? state.count(slot) }
+            if logical.matches(counts: counts, size: data.count, layout: executable) {
                 found.append(Detection(name: engine.names[logical.name], kind: .logical))
                 if !allMatch { return true }
             }
@@ -282,7 +284,10 @@ public struct Scanner {
     private func logicalCandidates(target: Int) -> [Int] {
         let sources = engine.sources
         guard sources.logicalCount > 0 else { return [] }
-        var touched = Set(state.touchedSlots.map { Int(sources.slotOwners[$0]) })
+        // Macro groups' slots come after the subsignatures' and belong to no logical signature.
+        var touched = Set(state.touchedSlots.lazy.filter { $0 < sources.slotOwners.count }.map {
+            Int(sources.slotOwners[$0])
+        })
         if target != 0 { touched.formUnion(engine.alwaysEvaluated[target].buffer.map { Int($0) }) }
         touched.formUnion(engine.alwaysEvaluated[0].buffer.map { Int($0) })
         return touched.sorted { a, b in

@@ -10,16 +10,22 @@ public struct BodySignature: Sendable, Equatable {
     public var offset: BodyOffset
     /// The pattern.
     public var pattern: HexPattern
+    /// With offset `$GROUP$`: the macro group the signature belongs to. Such a signature is never reported; its
+    /// matches serve the macro subsignatures of logical signatures (``MacroSubsignature``).
+    public var macroGroup: Int?
     /// The line it was parsed from: a compiled database keeps it, and parses it again only when the signature
     /// is first needed.
     public var source: String
 
     /// Creates a signature.
-    public init(name: String, target: Int, offset: BodyOffset, pattern: HexPattern, source: String) {
+    public init(name: String, target: Int, offset: BodyOffset, pattern: HexPattern, macroGroup: Int? = nil,
+        source: String)
+    {
         self.name = name
         self.target = target
         self.offset = offset
         self.pattern = pattern
+        self.macroGroup = macroGroup
         self.source = source
     }
 
@@ -46,7 +52,21 @@ public struct BodySignature: Sendable, Equatable {
         let minimum = try fields.level(4, in: location, line: text)
         let maximum = try fields.level(5, in: location, line: text)
         let pattern = try HexPattern.parse(fields.values[3], at: at(3), line: text)
-        let offset = try BodyOffset.parse(fields.values[2], at: at(2), line: text)
+        var offset = BodyOffset.any
+        var macroGroup: Int?
+        if fields.values[2].contains("$") {
+            let digits = fields.values[2].dropFirst().dropLast()
+            guard fields.values[2].count > 2, fields.values[2].hasPrefix("$"), fields.values[2].hasSuffix("$"),
+                digits.count <= 2, digits.utf8.allSatisfy({ (48...57).contains($0) }), let group = Int(digits),
+                group < 32
+            else {
+                throw SignatureError(.malformed, "invalid macro group offset '\(fields.values[2])' (expected $0$ to $31$)",
+                    at: at(2), excerpt: text)
+            }
+            macroGroup = group
+        } else {
+            offset = try BodyOffset.parse(fields.values[2], at: at(2), line: text)
+        }
         guard target <= TargetType.highest else {
             throw SignatureError(.unsupported, "target type \(target) is unknown", at: at(1), excerpt: text)
         }
@@ -57,6 +77,6 @@ public struct BodySignature: Sendable, Equatable {
         }
         guard FunctionalityLevel.admits(minimum: minimum, maximum: maximum) else { return nil }
         return BodySignature(name: String(fields.values[0]), target: target, offset: offset, pattern: pattern,
-            source: text)
+            macroGroup: macroGroup, source: text)
     }
 }

@@ -77,7 +77,29 @@ public struct LogicalSignature: Sendable, Equatable {
             }
             subsignatures.append(subsignature)
         }
+        try Self.checkMacros(subsignatures, columns: (3..<fields.count).map(at), line: text)
         return LogicalSignature(name: String(fields[0]), description: description, expression: expression,
             subsignatures: subsignatures, source: text)
+    }
+
+    /// Macros Vigil evaluates as clamscan does: each constrains the hex subsignature before it. A macro after a
+    /// PCRE, byte-compare or macro subsignature, and a byte comparison reading at a macro, are not supported.
+    private static func checkMacros(_ subsignatures: [Subsignature], columns: [SourceLocation], line: String)
+        throws(SignatureError)
+    {
+        for (index, subsignature) in subsignatures.enumerated() {
+            if case .macro = subsignature, index > 0 {
+                guard case .hex = subsignatures[index - 1] else {
+                    throw SignatureError(.unsupported, "a macro subsignature after a non-hex subsignature is not supported",
+                        at: columns[index], excerpt: line)
+                }
+            }
+            if case .byteComparison(let comparison) = subsignature, comparison.reference < subsignatures.count,
+                case .macro = subsignatures[comparison.reference]
+            {
+                throw SignatureError(.unsupported, "a byte comparison at a macro subsignature is not supported",
+                    at: columns[index], excerpt: line)
+            }
+        }
     }
 }

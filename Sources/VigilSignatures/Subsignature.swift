@@ -1,5 +1,5 @@
-/// The subsignatures of an `.ldb` line: hex patterns with offsets and modifiers, PCRE and byte comparisons
-/// (macros are named as unsupported and their signature skipped).
+/// The subsignatures of an `.ldb` line: hex patterns with offsets and modifiers, PCRE, byte comparisons and
+/// macros.
 
 /// Modifiers after `::` on a hex subsignature.
 public struct SubsignatureModifiers: OptionSet, Sendable, Hashable {
@@ -44,6 +44,17 @@ public struct PCRESubsignature: Sendable, Equatable {
     public var anchored: Bool
 }
 
+/// A macro subsignature `${MIN-MAX}GROUP$`: the previous subsignature counts a match only when a member of
+/// macro group `GROUP` (an `.ndb` signature with offset `$GROUP$`) starts `MIN` to `MAX` bytes after it.
+public struct MacroSubsignature: Sendable, Equatable {
+    /// The least distance from the previous subsignature's start to the member's start.
+    public var minimum: Int
+    /// The greatest distance (clamscan does not check that it is at least `minimum`).
+    public var maximum: Int
+    /// The macro group, below 32.
+    public var group: Int
+}
+
 /// One subsignature of a logical signature.
 public enum Subsignature: Sendable, Equatable {
     /// A hex pattern.
@@ -52,13 +63,15 @@ public enum Subsignature: Sendable, Equatable {
     case pcre(PCRESubsignature)
     /// A number read near another subsignature's match, compared with constants.
     case byteComparison(ByteComparison)
+    /// A distance constraint on the previous subsignature.
+    case macro(MacroSubsignature)
 
     /// Where the subsignature may match.
     public var offset: BodyOffset {
         switch self {
         case .hex(let hex): hex.offset
         case .pcre(let pcre): pcre.offset
-        case .byteComparison: .any
+        case .byteComparison, .macro: .any
         }
     }
 
@@ -72,9 +85,7 @@ public enum Subsignature: Sendable, Equatable {
             return l
         }
         guard !text.isEmpty else { throw SignatureError(.malformed, "empty subsignature", at: location, excerpt: line) }
-        if text.hasPrefix("${") {
-            throw SignatureError(.unsupported, "macro subsignatures are not supported yet", at: location, excerpt: line)
-        }
+        if text.hasPrefix("$") { return .macro(try MacroSubsignature.parse(text, at: location, line: line)) }
         if text.contains("/") {
             return .pcre(try PCRESubsignature.parse(text, index: index, at: location, line: line))
         }
@@ -107,6 +118,30 @@ public enum Subsignature: Sendable, Equatable {
         }
         let pattern = try HexPattern.parse(body, at: at(patternColumn), line: line)
         return .hex(HexSubsignature(offset: offset, pattern: pattern, modifiers: modifiers))
+    }
+}
+
+extension MacroSubsignature {
+    /// Parses `${MIN-MAX}GROUP$` (both bounds required, as clamscan's `sscanf` pattern).
+    static func parse(_ text: Substring, at location: SourceLocation, line: String) throws(SignatureError)
+        -> MacroSubsignature
+    {
+        func malformed(_ message: String) -> SignatureError {
+            SignatureError(.malformed, message, at: location, excerpt: line)
+        }
+        guard text.count > 1, text.hasSuffix("$") else { throw malformed("macro subsignature is missing the '$' terminator") }
+        func number(_ digits: Substring) -> Int? {
+            guard !digits.isEmpty, digits.count <= 9, digits.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+            return Int(digits)
+        }
+        let body = text.dropFirst().dropLast()
+        guard body.hasPrefix("{"), let close = body.firstIndex(of: "}"), let dash = body[..<close].firstIndex(of: "-"),
+            let minimum = number(body[body.index(after: body.startIndex)..<dash]),
+            let maximum = number(body[body.index(after: dash)..<close]),
+            let group = number(body[body.index(after: close)...])
+        else { throw malformed("expected a macro subsignature ${MIN-MAX}GROUP$") }
+        guard group < 32 else { throw malformed("macro group \(group) is out of range (at most 31)") }
+        return MacroSubsignature(minimum: minimum, maximum: maximum, group: group)
     }
 }
 

@@ -23,11 +23,13 @@ struct CompiledDatabaseTests {
             Test.Body.Start:0:0:7f454c46
             Test.Body.End:0:EOF-4:454e4421
             Test.Body.Text:7:*:68656c6c6f20776f726c64
+            Test.Macro.Member:0:$4$:4d454d42
 
             """)
         try dir.write("db/d.ldb", text: """
             Test.Logical.Two;Engine:51-255,Target:0;0&1;414243444546;313233343536
             Test.Logical.PCRE;Engine:81-255,Target:0;0&1;4d41524b4552;0/marker=[0-9]{3}/i
+            Test.Logical.Macro;Engine:51-255,Target:0;1;41414141;${4-12}4$
 
             """)
         try dir.write("db/e.fp", text: "d41d8cd98f00b204e9800998ecf8427e:0:Never.Matters\n")
@@ -45,6 +47,7 @@ struct CompiledDatabaseTests {
             ("text", Array("Hello World, in upper and lower case\n".utf8)),
             ("logical", TestContent.noise(90, seed: 5) + Array("ABCDEF...123456".utf8)),
             ("pcre", TestContent.noise(90, seed: 6) + Array("MARKER marker=042".utf8)),
+            ("macro", TestContent.noise(90, seed: 8) + Array("AAAA..MEMB..AAAA".utf8)),
             ("clean", TestContent.noise(4096, seed: 7)),
         ]
     }
@@ -64,12 +67,12 @@ struct CompiledDatabaseTests {
         let text = try DatabaseLoader.load([sources])
         let compiled = try DatabaseLoader.load([output])
         #expect(result.signatureCount == text.engine.signatureCount)
-        #expect(compiled.engine.signatureCount == 8)
+        #expect(compiled.engine.signatureCount == 10)
         #expect(verdicts(compiled.engine) == verdicts(text.engine))
         #expect(verdicts(compiled.engine) == [
             "hashed: Test.Hash.MD5", "anysize: Test.Hash.AnySize", "floating: Test.Body.Floating",
             "elf: Test.Body.Start", "end: Test.Body.End", "text: Test.Body.Text", "logical: Test.Logical.Two",
-            "pcre: Test.Logical.PCRE", "clean: ",
+            "pcre: Test.Logical.PCRE", "macro: Test.Logical.Macro", "clean: ",
         ])
     }
 
@@ -77,9 +80,9 @@ struct CompiledDatabaseTests {
         let output = dir.path + "/all.vdb"
         _ = try CompiledDatabase.compile([try writeSources()], detectPUA: false, to: output, note: ["compiled by a test"])
         let (header, engine) = try CompiledDatabase.inspect(output)
-        #expect(header.signatureCount == 8)
+        #expect(header.signatureCount == 10)
         #expect(engine.counts.md5 == 1 && engine.counts.sha256 == 1 && engine.counts.allowed == 1)
-        #expect(engine.counts.bodies == 4 && engine.counts.logicals == 2)
+        #expect(engine.counts.bodies == 5 && engine.counts.logicals == 3)
         #expect(engine.provenance.first == "compiled by a test")
         #expect(engine.provenance.contains("source: \(dir.path)/db/c.ndb"))
     }
@@ -151,7 +154,7 @@ struct CompiledDatabaseTests {
             try CompiledDatabase.compile([sources], detectPUA: false, to: output, note: [])
         }
         #expect(try readBytes(output) == before)
-        #expect(try DatabaseLoader.load([output]).engine.signatureCount == 8)
+        #expect(try DatabaseLoader.load([output]).engine.signatureCount == 10)
     }
 }
 

@@ -121,8 +121,62 @@ struct LogicalSignatureTests {
         ("L;Engine:51-255,Target:0;0;4141::q", "t.ldb:1:34: unknown subsignature modifier 'q'"),
         ("L;Engine:51-255,Target:0;0;EP+0:4141", "t.ldb:1:28: offset relative to an executable's layout needs Target 1 (PE), 6 (ELF) or 9 (Mach-O)"),
         ("L;Engine:51-255,Target:0;0", "t.ldb:1: expected NAME;TARGET_DESCRIPTION;EXPRESSION;SUBSIG..., found 3 fields"),
+        ("L;Engine:51-255,Target:0;0&1;4141;${1-2}1", "t.ldb:1:35: macro subsignature is missing the '$' terminator"),
+        ("L;Engine:51-255,Target:0;0&1;4141;${10}1$", "t.ldb:1:35: expected a macro subsignature ${MIN-MAX}GROUP$"),
+        ("L;Engine:51-255,Target:0;0&1;4141;${1-2}32$", "t.ldb:1:35: macro group 32 is out of range (at most 31)"),
     ])
     func malformed(line: String, expected: String) { expectMalformed(line, expected) }
+
+    /// Macro subsignatures, replaying clamscan 1.4.6's bookkeeping: from the constrained subsignature's second
+    /// counted match on, the previous one must have a member of the group at the given distance, else its
+    /// count drops back; the check runs once more after the layer. Checked with clamscan on these files.
+    @Test(arguments: [
+        // (expression, range, data, matches)
+        ("1", "0-10", "xxAAAAxxMMMMxxxx", false),  // one match of AAAA never satisfies its macro
+        ("1=2&0=2", "0-10", "xxAAAAxxMMMMxxxxAAAAxxxx", true),  // checked at the 2nd match and again at the end
+        ("1", "7-9", "xxAAAAxxMMMMxxxxAAAAxxxx", false),  // the member is 6 bytes after
+        ("1", "6-6", "xxAAAAxxMMMMxxxxAAAAxxxx", true),
+        ("0=1&1=0", "0-10", "xxAAAAxxxxxxxxxxAAAAxxxx", true),  // no member: the 2nd match is cancelled
+        ("0=1&1=0", "0-10", "xxAAAAxxAAAAxxMMMMxxxxxx", true),  // the member came after the 2nd match
+        ("1", "0-100000", "xxAAAAxxMMMMxxxxAAAAxxxx", true),
+        ("1", "0-5", "xxAAAAxAAAAxxMMMMxxxxxxxx", false),  // the member came after the 2nd match
+        ("1=3&0=3", "0-8", "xxAAAAxxMMMMxxxxAAAAxxxxAAAAxx", true),  // the previous start stays 2 while it holds
+    ])
+    func macroSubsignatures(expression: String, range: String, data: String, matches: Bool) throws {
+        var set = try SignatureSet.parse(bytes("M:0:$1$:4d4d4d4d\nN:0:$2$:4e4e4e4e"), kind: .ndb, file: "t.ndb")
+        set.merge(try SignatureSet.parse(bytes("L;\(Self.generic);\(expression)&0<99;41414141;${\(range)}1$"),
+            kind: .ldb, file: "t.ldb"))
+        var scanner = Scanner(engine: Engine(set))
+        let found = bytes(data).withUnsafeBytes { scanner.scan($0, allMatch: true) }.map(\.name)
+        #expect(found == (matches ? ["L"] : []))  // members are never reported themselves
+    }
+
+    /// clamscan keeps macro distances in 16 bits, and a group's members only serve logical signatures of their
+    /// own target type (its matcher root).
+    @Test func macroBoundsWrapAndGroupsBelongToATarget() throws {
+        let far = bytes("xxAAAA") + [UInt8](repeating: 0x2E, count: 40_000) + bytes("MMMMxxAAAAxx")
+        #expect(try logicalMatchesWithMembers("1;41414141;${0-70000}1$", far, members: "M:0:$1$:4d4d4d4d") == false)
+        #expect(try logicalMatchesWithMembers("1;41414141;${0-45000}1$", far, members: "M:0:$1$:4d4d4d4d"))
+        let near = bytes("xxAAAAxxMMMMxxxxAAAAxxxx")
+        #expect(try logicalMatchesWithMembers("1;41414141;${0-10}1$", near, members: "M:1:$1$:4d4d4d4d") == false)
+    }
+
+    func logicalMatchesWithMembers(_ rest: String, _ data: [UInt8], members: String) throws -> Bool {
+        var set = try SignatureSet.parse(bytes(members), kind: .ndb, file: "t.ndb")
+        set.merge(try SignatureSet.parse(bytes("L;\(Self.generic);" + rest), kind: .ldb, file: "t.ldb"))
+        var scanner = Scanner(engine: Engine(set))
+        return data.withUnsafeBytes { scanner.scan($0) }.map(\.name) == ["L"]
+    }
+
+    @Test(arguments: [
+        "L;Engine:81-255,Target:0;0&1&2;4141;0/abc/;${1-2}1$",  // a macro after a PCRE subsignature
+        "L;Engine:51-255,Target:0;0&1&2;4141;${1-2}1$;1(>>0#db1#=65)",  // a byte comparison at a macro
+    ])
+    func unsupportedMacroUsesSkipTheLine(line: String) throws {
+        let set = try SignatureSet.parse(bytes(line), kind: .ldb, file: "t.ldb")
+        #expect(set.logicals.isEmpty)
+        #expect(set.skipped.map(\.code) == [.unsupported])
+    }
 
     @Test func unknownFieldsSkipTheLineWithAWarning() throws {
         let set = try SignatureSet.parse(bytes("L;Engine:51-255,Target:1,IconGroup1:x;0;4141"), kind: .ldb, file: "t.ldb")

@@ -106,6 +106,8 @@ struct BodyLineTests {
         ("T:0:EP+0:4141",
             "db.ndb:1:5: offset relative to an executable's layout needs target type 1 (PE), 6 (ELF) or 9 (Mach-O)"),
         ("T:1:S1-2:4141", "db.ndb:1:5: invalid offset 'S1-2'"),
+        ("T:0:$32$:4141", "db.ndb:1:5: invalid macro group offset '$32$' (expected $0$ to $31$)"),
+        ("T:0:$1:4141", "db.ndb:1:5: invalid macro group offset '$1' (expected $0$ to $31$)"),
         (":0:*:4141", "db.ndb:1:1: the signature has no name"),
         ("T:0:*", "db.ndb:1: expected NAME:TARGET:OFFSET:HEX[:MIN_FLEVEL[:MAX_FLEVEL]], found 3 fields"),
     ])

@@ -27,8 +27,8 @@ extension Engine {
 
         var patterns: [CompiledBody] = []
         for signature in signatures.bodies {
-            patterns.append(CompiledBody(signature.pattern, owner: .body(name: names.count), target: signature.target,
-                offset: signature.offset))
+            patterns.append(CompiledBody(signature.pattern, owner: signature.owner(name: names.count),
+                target: signature.target, offset: signature.offset))
             sources.addBody(signature.source, name: names.count)
             names.append(signature.name)
         }

@@ -18,6 +18,9 @@ struct CompiledLogical: Sendable {
     var comparisons: [(index: Int, comparison: ByteComparison)]
     /// The PCRE subsignatures, run in order before the expression is evaluated.
     var expressions: [CompiledPCRE]
+    /// The macro subsignatures after the first (a macro at index 0 never counts), each constraining the hex
+    /// subsignature before it; `split` tells whether that one's pattern is split (counted by ends).
+    var macros: [(index: Int, macro: MacroSubsignature, split: Bool)]
     /// Whether the signature must be evaluated on every layer of its type, not only when one of its
     /// subsignatures matched: its expression (`0=0`, `0<1`) or a PCRE trigger holds without matches.
     var holdsWithoutMatches: Bool
@@ -33,6 +36,12 @@ struct CompiledLogical: Sendable {
             expressions.append(CompiledPCRE(index: index, pcre: pcre, program: try RegexProgram(pcre.pattern)))
         }
         self.expressions = expressions
+        macros = signature.subsignatures.enumerated().compactMap { index, subsignature in
+            guard case .macro(let macro) = subsignature, index > 0,
+                case .hex(let constrained) = signature.subsignatures[index - 1]
+            else { return nil }
+            return (index, macro, constrained.pattern.tokens.contains(where: \.splitsPattern))
+        }
         // A comparison referring to a missing subsignature or to another comparison never matches (clamscan
         // does not check the reference at load).
         comparisons = signature.subsignatures.enumerated().compactMap { index, subsignature in
@@ -64,7 +73,9 @@ struct CompiledLogical: Sendable {
 
     /// The patterns of a hex subsignature: with `::w` each byte followed by `00`, with `::wa` the plain form
     /// too; `::i` folds letters' case; `::f` requires word boundaries (wide ones for the wide form).
-    static func patterns(of subsignature: HexSubsignature, slot: Int, target: Int) -> [CompiledBody] {
+    static func patterns(of subsignature: HexSubsignature, slot: Int, target: Int, logsMatches: Bool)
+        -> [CompiledBody]
+    {
         let m = subsignature.modifiers
         var forms: [(HexPattern, WordBoundary)] = []
         if m.contains(.wide) {
@@ -75,7 +86,7 @@ struct CompiledLogical: Sendable {
         }
         return forms.map { pattern, boundary in
             CompiledBody(pattern, owner: .subsignature(slot: slot), target: target, offset: subsignature.offset,
-                caseless: m.contains(.nocase), boundary: boundary)
+                caseless: m.contains(.nocase), boundary: boundary, logsMatches: logsMatches)
         }
     }
 

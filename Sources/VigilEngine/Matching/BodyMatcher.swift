@@ -209,11 +209,10 @@ struct BodyMatcher: Sendable {
             if best == nil || key < best! { best = key }
         }
         func check(_ body: CompiledBody, _ id: Int, in window: ClosedRange<Int>) {
-            switch body.owner {
-            case .body:
-                if let end = state.firstMatch(body, id: id, window: window, in: verifier) { record(body, id, end: end) }
-            case .subsignature(let slot):
+            if let slot = state.slot(of: body) {
                 state.countAll(body, slot: slot, window: window, in: verifier)
+            } else if let end = state.firstMatch(body, id: id, window: window, in: verifier) {
+                record(body, id, end: end)
             }
         }
         func checkWindowed(_ id: Int) {
@@ -240,15 +239,14 @@ struct BodyMatcher: Sendable {
             // Every match found from here on ends after `position`, so in a later buffer than `best`.
             if !all, let best, position >= bufferEnd(best.buffer) { return false }
             guard let body = decoded.body(id) else { return true }
-            switch body.owner {
-            case .body:
-                if let end = state.verify(body, id: id, atomAt: position, in: verifier) { record(body, id, end: end) }
-            case .subsignature(let slot):
+            if let slot = state.slot(of: body) {
                 if body.parts.count == 1 {
                     state.countCandidate(body, slot: slot, atomAt: position, in: verifier)
                 } else if !state.markDone(id) {
                     state.countAll(body, slot: slot, window: 0...data.count, in: verifier)
                 }
+            } else if let end = state.verify(body, id: id, atomAt: position, in: verifier) {
+                record(body, id, end: end)
             }
             return true
         }

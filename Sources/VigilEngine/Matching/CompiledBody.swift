@@ -6,6 +6,9 @@ enum PatternOwner: Sendable, Equatable {
     case body(name: Int)
     /// A subsignature of a logical signature; the value is its slot in the engine's subsignature table.
     case subsignature(slot: Int)
+    /// An `.ndb` signature of a macro group (offset `$GROUP$`): never reported, its starts serve macro
+    /// subsignatures.
+    case macroMember(group: Int)
 }
 
 /// Where a pattern's match must meet a word boundary (`::f`).
@@ -41,6 +44,9 @@ final class CompiledBody: Sendable {
     let isSplit: Bool
     /// The word boundary required around a match.
     let boundary: WordBoundary
+    /// Whether every match is logged for a later replay: a subsignature followed by a macro, or a macro
+    /// group's member.
+    let logsMatches: Bool
     /// The least number of bytes a match spans.
     let minimumLength: Int
     /// The least length of the pattern's last piece (after its last split point): clamscan's Aho-Corasick
@@ -48,9 +54,10 @@ final class CompiledBody: Sendable {
     let lastPieceLength: Int
 
     init(_ pattern: HexPattern, owner: PatternOwner, target: Int, offset: BodyOffset, caseless: Bool = false,
-        boundary: WordBoundary = .none)
+        boundary: WordBoundary = .none, logsMatches: Bool = false)
     {
         self.owner = owner
+        if case .macroMember = owner { self.logsMatches = true } else { self.logsMatches = logsMatches }
         self.target = target
         self.offset = offset
         self.boundary = boundary
@@ -82,6 +89,14 @@ final class CompiledBody: Sendable {
     }
 }
 
+/// A match kept for replaying macro subsignatures: where clamscan finds it (its start, or for a pattern it
+/// splits the end of its last part) and the start it records for it (the first part's).
+struct LoggedMatch: Comparable {
+    var position: Int
+    var start: Int
+    static func < (a: Self, b: Self) -> Bool { (a.position, a.start) < (b.position, b.start) }
+}
+
 /// Per-scan memory of what is known about each body signature, reset in O(1) between files by a generation
 /// stamp, so many small files cost nothing per signature.
 struct BodyScanState {
@@ -98,8 +113,15 @@ struct BodyScanState {
     private var slotLast: [Int]
     /// The slots counted in this layer, so that only their logical signatures are evaluated.
     private(set) var touchedSlots: [Int] = []
+    /// Every match of the slots whose patterns log them (``CompiledBody/logsMatches``), before counting drops
+    /// repeats.
+    private var logged: [Int: [LoggedMatch]] = [:]
+    /// The first of the slots after the subsignatures': one per target type and macro group.
+    private let macroBase: Int
 
     init(count: Int, slots: Int) {
+        macroBase = slots
+        let slots = slots + (TargetType.highest + 1) * 32
         stamp = Array(repeating: 0, count: count)
         leftChainEnd = Array(repeating: 0, count: count)
         rightFailedFrom = Array(repeating: 0, count: count)
@@ -117,7 +139,24 @@ struct BodyScanState {
             generation = 1
         }
         touchedSlots.removeAll(keepingCapacity: true)
+        if !logged.isEmpty { logged.removeAll(keepingCapacity: true) }
     }
+
+    /// The slot counting the matches of macro group `group`'s members of target type `target` (clamscan keeps
+    /// a group per matcher root).
+    func macroSlot(target: Int, group: Int) -> Int { macroBase + target * 32 + group }
+
+    /// The slot a pattern's matches count in, or `nil` for an `.ndb` signature's own.
+    func slot(of body: CompiledBody) -> Int? {
+        switch body.owner {
+        case .body: nil
+        case .subsignature(let slot): slot
+        case .macroMember(let group): macroSlot(target: body.target, group: group)
+        }
+    }
+
+    /// The logged matches of `slot` in this layer (see ``CompiledBody/logsMatches``).
+    func loggedMatches(_ slot: Int) -> [LoggedMatch] { logged[slot] ?? [] }
 
     /// The last position counted for subsignature `slot` in this layer (its last match's start, or end for a
     /// pattern clamscan splits); meaningful when ``count(_:)`` is above 0.
@@ -128,7 +167,8 @@ struct BodyScanState {
 
     /// Counts a match of `slot` at `position` (a start, or an end for split patterns) unless it is not past
     /// the last one counted: clamscan counts each start once, however many variants match there.
-    mutating func countMatch(_ slot: Int, at position: Int) {
+    mutating func countMatch(_ slot: Int, at position: Int, logging start: Int? = nil) {
+        if let start { logged[slot, default: []].append(LoggedMatch(position: position, start: start)) }
         if slotStamp[slot] != generation {
             slotStamp[slot] = generation
             slotCount[slot] = 1

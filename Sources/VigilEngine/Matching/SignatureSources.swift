@@ -75,8 +75,8 @@ struct SignatureSources: Sendable {
         case .body:
             guard let signature = try? BodySignature.parse(line: line[...], at: location)
             else { return ([], nil) }
-            compiled = [CompiledBody(signature.pattern, owner: .body(name: Int(item[record])), target: signature.target,
-                offset: signature.offset)]
+            compiled = [CompiledBody(signature.pattern, owner: signature.owner(name: Int(item[record])),
+                target: signature.target, offset: signature.offset)]
         case .logical:
             let index = Int(item[record])
             guard index < logicalCount, let signature = try? LogicalSignature.parse(line: line[...], at: location),
@@ -102,7 +102,7 @@ struct SignatureSources: Sendable {
         var patterns: [CompiledBody] = []
         for case (let index, .hex(let subsignature)) in signature.subsignatures.enumerated() {
             patterns += CompiledLogical.patterns(of: subsignature, slot: logical.firstSlot + index,
-                target: logical.target)
+                target: logical.target, logsMatches: logical.macros.contains { $0.index == index + 1 })
         }
         return patterns
     }
@@ -156,6 +156,14 @@ struct SignatureSources: Sendable {
             writer.put("LTGT", logicalTarget)
             writer.put("LOWN", slotOwners)
         }
+    }
+}
+
+extension BodySignature {
+    /// What the signature's matches count for: itself, or its macro group.
+    func owner(name: Int) -> PatternOwner {
+        if let group = macroGroup { return .macroMember(group: group) }
+        return .body(name: name)
     }
 }
 

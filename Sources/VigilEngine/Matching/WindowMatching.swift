@@ -31,16 +31,19 @@ extension BodyScanState {
             return
         }
         var firstEnd: Int?
+        var firstStart = 0
         verifier.forEachOccurrence(of: body.parts[0], startingIn: window) { starts, ends in
-            guard starts.contains(where: { verifier.leftBoundary($0, body.boundary) }) else { return true }
+            guard let start = starts.first(where: { verifier.leftBoundary($0, body.boundary) }) else { return true }
+            firstStart = start
             firstEnd = ends[0]
             return false
         }
         let last = body.parts.count - 1
         guard let first = firstEnd, let middle = verifier.chainEnd(body, parts: 1..<last, from: first) else { return }
         let from = middle + body.gaps[last]
+        let logged = body.logsMatches ? firstStart : nil
         verifier.forEachOccurrence(of: body.parts[last], startingIn: from...verifier.data.count) { _, ends in
-            for end in ends where verifier.rightBoundary(end, body.boundary) { countMatch(slot, at: end) }
+            for end in ends where verifier.rightBoundary(end, body.boundary) { countMatch(slot, at: end, logging: logged) }
             return true
         }
     }
@@ -58,9 +61,9 @@ extension BodyScanState {
         let goodStarts = starts.filter { verifier.leftBoundary($0, body.boundary) }
         guard !goodStarts.isEmpty else { return }
         if body.isSplit {
-            for end in goodEnds { countMatch(slot, at: end) }
+            for end in goodEnds { countMatch(slot, at: end, logging: body.logsMatches ? goodStarts[0] : nil) }
         } else {
-            for start in goodStarts { countMatch(slot, at: start) }
+            for start in goodStarts { countMatch(slot, at: start, logging: body.logsMatches ? start : nil) }
         }
     }
 }
