@@ -20,7 +20,8 @@ let package = Package(
         .target(name: "VigilSignatures"),
         .target(name: "CVigilLibc"),
         .systemLibrary(name: "CVigilZlib", path: "Sources/CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "VigilFormats", dependencies: ["CVigilZlib"]),
+        .systemLibrary(name: "CVigilArchive", path: "Sources/CVigilArchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "VigilFormats", dependencies: ["CVigilZlib", "CVigilArchive"]),
         .target(
             name: "VigilEngine",
             dependencies: ["VigilSignatures", "VigilFormats", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]
@@ -37,7 +38,9 @@ let package = Package(
             name: "vigil",
             dependencies: ["VigilScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "VigilTestSupport", dependencies: ["VigilSystem", "CVigilZlib"], path: "Tests/VigilTestSupport"),
+        .target(
+            name: "VigilTestSupport", dependencies: ["VigilSystem", "CVigilZlib", "CVigilArchive"],
+            path: "Tests/VigilTestSupport"),
         .testTarget(name: "VigilSignaturesTests", dependencies: ["VigilSignatures"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "VigilTestSupport"]),
         .testTarget(name: "VigilEngineTests", dependencies: ["VigilEngine", "VigilTestSupport"]),

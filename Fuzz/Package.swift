@@ -27,5 +27,10 @@ let package = Package(
         .executableTarget(name: "FuzzCDiff", dependencies: [.product(name: "VigilDatabase", package: vigil)]),
         .executableTarget(name: "FuzzVDB", dependencies: [.product(name: "VigilEngine", package: vigil)]),
         .executableTarget(name: "FuzzFormats", dependencies: [.product(name: "VigilFormats", package: vigil)]),
+        .executableTarget(
+            name: "FuzzContainers",
+            dependencies: [
+                .product(name: "VigilEngine", package: vigil), .product(name: "VigilFormats", package: vigil),
+            ]),
     ]
 )

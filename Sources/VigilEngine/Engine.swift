@@ -15,17 +15,24 @@ public struct Detection: Sendable, Equatable, CustomStringConvertible {
         case logical
         /// The built-in EICAR test-file rule.
         case eicar
+        /// A heuristic: a limit reached (`Heuristics.Limits.Exceeded.*`) or an encrypted member
+        /// (`Heuristics.Encrypted.*`).
+        case heuristic
     }
 
     /// The signature's name, as printed before `FOUND`.
     public var name: String
     /// The kind of signature.
     public var kind: Kind
+    /// Where inside the scanned file it matched: the names of the members leading to it, outermost first
+    /// (empty for the file itself).
+    public var chain: [String]
 
     /// Creates a detection.
-    public init(name: String, kind: Kind) {
+    public init(name: String, kind: Kind, chain: [String] = []) {
         self.name = name
         self.kind = kind
+        self.chain = chain
     }
 
     /// The name.
@@ -164,20 +171,27 @@ public struct Scanner {
     /// - Returns: detections in clamscan's order: EICAR, then per layer (the raw content; for text its
     ///   normalised form, for other data a second pass for target type 14) body signatures, whole-file
     ///   hashes and logical signatures.
-    public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [Detection] {
-        let found = detect(data, allMatch: allMatch)
-        return found.isEmpty || !isAllowListed(data) ? found : []
+    public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false, limits: ScanLimits = ScanLimits())
+        -> [Detection]
+    {
+        var context = ContainerContext(limits: limits, allMatch: allMatch)
+        _ = scanObject(data, &context)
+        return context.found
     }
 
     /// Whether the content's digest is on an allow list: clamscan then drops every alert it raises.
-    private func isAllowListed(_ data: UnsafeRawBufferPointer) -> Bool {
+    func isAllowListed(_ data: UnsafeRawBufferPointer) -> Bool {
         let algorithms = engine.allowed.algorithms(forSize: data.count)
         return ContentHasher.digests(of: data, algorithms).contains { algorithm, digest in
             !engine.allowed.matches(algorithm, digest: digest, size: data.count).isEmpty
         }
     }
 
-    private mutating func detect(_ data: UnsafeRawBufferPointer, allMatch: Bool) -> [Detection] {
+    /// The detections in one object's own content (not its members): EICAR, then its layers. `ancestors` are
+    /// the types of the containers it is in, outermost first.
+    mutating func detect(_ data: UnsafeRawBufferPointer, layout: FileLayout, ancestors: [FileType], allMatch: Bool)
+        -> [Detection]
+    {
         var found: [Detection] = []
         // clamscan does not scan files of five bytes or fewer.
         guard data.count > 5 else { return found }
@@ -185,7 +199,6 @@ public struct Scanner {
             found.append(Detection(name: BuiltinSignatures.eicarName, kind: .eicar))
             if !allMatch { return found }
         }
-        let layout = FileLayout(data, parseExecutable: engine.usesExecutableLayout)
         for (index, layer) in layout.layers.enumerated() {
             // A repeat pass over the same bytes finds nothing new but its own target's patterns, so without
             // --allmatch it is skipped unless that target has any.
@@ -201,12 +214,12 @@ public struct Scanner {
             if layer.normalised {
                 TextNormalizer.normalize(data, into: &normalized)
                 done = normalized.withUnsafeBytes {
-                    scanLayer($0, target: layer.target, executable: nil, hashes: layer.hashes, allMatch: allMatch,
-                        into: &found)
+                    scanLayer($0, target: layer.target, executable: nil, hashes: layer.hashes, ancestors: ancestors,
+                        allMatch: allMatch, into: &found)
                 }
             } else {
                 done = scanLayer(data, target: layer.target, executable: executable, hashes: layer.hashes,
-                    allMatch: allMatch, into: &found)
+                    ancestors: ancestors, allMatch: allMatch, into: &found)
             }
             if done { return found }
             if index == 0, layout.type == .msexe, scanPE(data, allMatch: allMatch, into: &found) { return found }
@@ -240,7 +253,7 @@ public struct Scanner {
     /// Scans one layer: body signatures, then whole-file hashes, then logical signatures. Returns whether
     /// the scan is over (a detection without `allMatch`).
     private mutating func scanLayer(_ data: UnsafeRawBufferPointer, target: Int, executable: ExecutableLayout?,
-        hashes: Bool, allMatch: Bool, into found: inout [Detection]) -> Bool
+        hashes: Bool, ancestors: [FileType], allMatch: Bool, into found: inout [Detection]) -> Bool
     {
         let offsets = OffsetResolver(size: data.count, layout: executable,
             isExecutable: TargetType.executables.contains(target))
@@ -271,7 +284,7 @@ public struct Scanner {
             }
             let replayed = logical.macros.isEmpty ? [] : logical.macroCounts(state)
             let counts = { (slot: Int) in replayed.first { $0.slot == slot }?.count ?? state.count(slot) }
-            if logical.matches(counts: counts, size: data.count, layout: executable) {
+            if logical.matches(counts: counts, size: data.count, layout: executable, ancestors: ancestors) {
                 found.append(Detection(name: engine.names[logical.name], kind: .logical))
                 if !allMatch { return true }
             }

@@ -1,3 +1,5 @@
+import VigilEngine
+
 /// The `vigil scan` command as a library: walk the paths, scan on every core, report as clamscan does.
 
 /// Everything `vigil scan` was asked to do.
@@ -24,10 +26,9 @@ public struct ScanConfiguration: Sendable {
     public var exclude: [String] = []
     /// `--exclude-dir`: POSIX extended regexes; matching directories are not entered.
     public var excludeDirectories: [String] = []
-    /// `--max-filesize`: larger files are not scanned (ClamAV's MaxFileSize, default 100 MiB).
-    public var maxFileSize = 100 * 1024 * 1024
-    /// `--max-scansize`: content beyond this is not scanned (ClamAV's MaxScanSize, default 400 MiB).
-    public var maxScanSize = 400 * 1024 * 1024
+    /// `--max-filesize`, `--max-scansize`, `--max-recursion`, `--max-files`, `--max-scantime`,
+    /// `--alert-exceeds-max`, `--alert-encrypted`: how far into containers a scan goes (ClamAV's defaults).
+    public var limits = ScanLimits()
     /// Show the progress line (only honoured when standard error is a terminal and JSON is off).
     public var progress = true
 

@@ -72,6 +72,22 @@ struct Scan: ParsableCommand {
     @Option(name: .customLong("max-scansize"), help: "Do not scan files larger than this (ClamAV's MaxScanSize).")
     var maxScanSize: String = "400M"
 
+    @Option(name: .customLong("max-recursion"), help: "Do not open containers nested deeper than this (default 17).")
+    var maxRecursion: Int = 17
+
+    @Option(name: .customLong("max-files"), help: "Scan at most this many files of one file's containers (default 10000).")
+    var maxFiles: Int = 10_000
+
+    @Option(name: .customLong("max-scantime"), help: "Stop descending into one file's containers after this many milliseconds (default 120000).")
+    var maxScanTime: Int = 120_000
+
+    @Flag(name: .customLong("alert-exceeds-max"), help: "Report a limit reached as Heuristics.Limits.Exceeded.<Limit>.")
+    var alertExceedsMax = false
+
+    @Flag(name: [.customLong("alert-encrypted"), .customLong("alert-encrypted-archive")],
+        help: "Report encrypted archive members as Heuristics.Encrypted.<Format>.")
+    var alertEncrypted = false
+
     @Flag(name: .customLong("no-progress"), help: "Never show the progress line.")
     var noProgress = false
 
@@ -82,6 +98,9 @@ struct Scan: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if parseSize(maxFileSize) == nil { throw ValidationError("--max-filesize: invalid size '\(maxFileSize)'") }
         if parseSize(maxScanSize) == nil { throw ValidationError("--max-scansize: invalid size '\(maxScanSize)'") }
+        if maxRecursion < 1 { throw ValidationError("--max-recursion must be at least 1") }
+        if maxFiles < 1 { throw ValidationError("--max-files must be at least 1") }
+        if maxScanTime < 1 { throw ValidationError("--max-scantime must be at least 1 millisecond") }
     }
 
     func run() throws {
@@ -95,8 +114,13 @@ struct Scan: ParsableCommand {
         configuration.detectPUA = detectPUA
         configuration.exclude = exclude
         configuration.excludeDirectories = excludeDir
-        configuration.maxFileSize = parseSize(maxFileSize)!
-        configuration.maxScanSize = parseSize(maxScanSize)!
+        configuration.limits.maxFileSize = parseSize(maxFileSize)!
+        configuration.limits.maxScanSize = parseSize(maxScanSize)!
+        configuration.limits.maxRecursion = maxRecursion
+        configuration.limits.maxFiles = maxFiles
+        configuration.limits.maxScanTime = .milliseconds(maxScanTime)
+        configuration.limits.alertExceedsMax = alertExceedsMax
+        configuration.limits.alertEncrypted = alertEncrypted
         configuration.progress = !noProgress
         let status = ScanCommand.run(configuration)
         if status != 0 { throw ExitCode(status) }

@@ -55,12 +55,23 @@ struct CompiledLogical: Sendable {
             || expressions.contains { $0.pcre.trigger.evaluate { _ in 0 }.holds }
     }
 
-    /// Whether the signature matches a top-level layer of `size` bytes with the given subsignature counts.
-    func matches(counts: (Int) -> Int, size: Int, layout: ExecutableLayout?) -> Bool {
+    /// Whether the signature matches a layer of `size` bytes with the given subsignature counts, inside
+    /// containers of the types `ancestors` (outermost first; none for a top-level file).
+    func matches(counts: (Int) -> Int, size: Int, layout: ExecutableLayout?, ancestors: [FileType]) -> Bool {
         guard expression.evaluate({ counts(firstSlot + $0) }).holds else { return false }
-        // A top-level file has no container (clamscan's CL_TYPE_ANY) and no intermediates.
-        if let container = description.container, container != "CL_TYPE_ANY" { return false }
-        if description.intermediates != nil { return false }
+        // A top-level file's container is clamscan's CL_TYPE_ANY.
+        if let container = description.container, container != (ancestors.last?.clamAVName ?? "CL_TYPE_ANY") {
+            return false
+        }
+        // Intermediates: the last one listed is the parent, the one before it the grandparent, ...;
+        // CL_TYPE_ANY matches any type, and there must be at least as many ancestors as listed.
+        if let intermediates = description.intermediates {
+            guard ancestors.count >= intermediates.count else { return false }
+            for (wanted, actual) in zip(intermediates.reversed(), ancestors.reversed())
+            where wanted != "CL_TYPE_ANY" && wanted != actual.clamAVName {
+                return false
+            }
+        }
         if description.neverMatches { return false }
         if let range = description.fileSize, !range.contains(size) { return false }
         if description.entryPoint != nil || description.numberOfSections != nil {

@@ -42,7 +42,7 @@ public enum ScanCommand {
         for _ in 0..<max(1, configuration.jobs) {
             DispatchQueue.global().async(group: group) {
                 var scanner = Scanner(engine: database.engine)
-                let reader = ContentReader(maxFileSize: configuration.maxFileSize, maxScanSize: configuration.maxScanSize)
+                let reader = ContentReader(maxFileSize: configuration.limits.maxFileSize, maxScanSize: configuration.limits.maxScanSize)
                 while let job = queue.pop() {
                     let (result, counts) = process(job, reader: reader, scanner: &scanner, configuration)
                     report(result, counts: counts, configuration, sink: sink, summary: summary)
@@ -103,11 +103,19 @@ public enum ScanCommand {
         }
         switch outcome {
         case .content(let count, let size):
-            let detections = scanner.scan(reader.content(count), allMatch: configuration.allMatch)
+            let detections = scanner.scan(reader.content(count), allMatch: configuration.allMatch,
+                limits: configuration.limits)
             let status: FileResult.Status = detections.isEmpty ? .clean : .infected(detections)
             return (FileResult(path: path, status: status, size: size), (count, count))
         case .empty: return (FileResult(path: path, status: .skipped("Empty file"), size: 0), nil)
-        case .overLimit(let size): return (FileResult(path: path, status: .clean, size: size), (0, 0))
+        case .overLimit(let size):
+            // Too large to scan: silently clean, or with --alert-exceeds-max the limit as a detection.
+            guard configuration.limits.alertExceedsMax else {
+                return (FileResult(path: path, status: .clean, size: size), (0, 0))
+            }
+            let limit: ScanLimits.Limit = size > configuration.limits.maxFileSize ? .maxFileSize : .maxScanSize
+            let detection = Detection(name: limit.heuristicName, kind: .heuristic)
+            return (FileResult(path: path, status: .infected([detection]), size: size), (0, 0))
         case .failure(let reason): return (FileResult(path: path, status: .error(reason)), nil)
         }
     }

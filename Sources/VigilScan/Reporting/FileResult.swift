@@ -71,7 +71,10 @@ enum ResultFormat {
         case .body: object["signature"] = .string("body")
         case .logical: object["signature"] = .string("logical")
         case .eicar: object["signature"] = .string("builtin")
+        case .heuristic: object["signature"] = .string("heuristic")
         }
+        // The members leading to the match inside the file, outermost first (empty for the file itself).
+        object["chain"] = .array(detection.chain.map { .string($0) })
         return .object(object)
     }
 }

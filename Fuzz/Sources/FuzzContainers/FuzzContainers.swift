@@ -1,0 +1,23 @@
+import VigilEngine
+import VigilFormats
+
+/// Feeds arbitrary bytes to the archive reader (as an archive and as a compressed stream) and to the recursive
+/// scan with the built-in signatures and small limits: no input may trap, hang, or grow memory past the limits.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    for kind in [ArchiveReader.Kind.archive, .compressedStream] {
+        try? ArchiveReader.forEachMember(in: bytes, as: kind, maximumSize: 1 << 20) { _ in true }
+    }
+    var limits = ScanLimits()
+    limits.maxFileSize = 4 << 20
+    limits.maxScanSize = 16 << 20
+    limits.maxFiles = 200
+    limits.alertExceedsMax = true
+    limits.alertEncrypted = true
+    var scanner = Scanner(engine: engine)
+    _ = scanner.scan(bytes, allMatch: true, limits: limits)
+    return 0
+}
+
+private let engine = Engine(.init(), builtins: true)
