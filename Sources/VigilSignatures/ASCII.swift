@@ -19,6 +19,13 @@ public enum ASCII {
     /// C's `isspace`: space, tab, line feed, vertical tab, form feed, carriage return.
     @inline(__always) public static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
 
+    /// The value of plain decimal digits (no sign, no space), at most `maxDigits` of them; `nil` for anything
+    /// else, the empty text included.
+    public static func decimal<Digits: Collection<UInt8>>(_ digits: Digits, maxDigits: Int) -> Int? {
+        guard !digits.isEmpty, digits.count <= maxDigits, digits.allSatisfy(isDigit) else { return nil }
+        return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+
     /// The value of a hex digit of either case.
     @inline(__always) public static func hexDigit(_ b: UInt8) -> UInt8? {
         switch b {

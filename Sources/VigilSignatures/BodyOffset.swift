@@ -32,9 +32,7 @@ public enum BodyOffset: Sendable, Equatable {
             SignatureError(.malformed, "invalid offset '\(text)'", at: location, excerpt: line)
         }
         func number(_ digits: Substring) throws(SignatureError) -> Int {
-            guard !digits.isEmpty, digits.count <= 10, digits.utf8.allSatisfy({ (48...57).contains($0) }),
-                let n = Int(digits)
-            else { throw malformed() }
+            guard let n = ASCII.decimal(digits.utf8, maxDigits: 10) else { throw malformed() }
             return n
         }
         if text == "*" { return .any }

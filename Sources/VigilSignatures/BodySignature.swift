@@ -55,10 +55,9 @@ public struct BodySignature: Sendable, Equatable {
         var offset = BodyOffset.any
         var macroGroup: Int?
         if fields.values[2].contains("$") {
-            let digits = fields.values[2].dropFirst().dropLast()
-            guard fields.values[2].count > 2, fields.values[2].hasPrefix("$"), fields.values[2].hasSuffix("$"),
-                digits.count <= 2, digits.utf8.allSatisfy({ (48...57).contains($0) }), let group = Int(digits),
-                group < 32
+            let field = fields.values[2]
+            guard field.count > 2, field.hasPrefix("$"), field.hasSuffix("$"),
+                let group = ASCII.decimal(field.dropFirst().dropLast().utf8, maxDigits: 2), group < 32
             else {
                 throw SignatureError(.malformed, "invalid macro group offset '\(fields.values[2])' (expected $0$ to $31$)",
                     at: at(2), excerpt: text)

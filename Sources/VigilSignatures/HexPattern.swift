@@ -149,10 +149,10 @@ struct HexPatternParser {
         let body = text[(open + 1)..<close]
         index = close + 1
         func number(_ digits: ArraySlice<UInt8>, at offset: Int) throws(SignatureError) -> Int {
-            guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ (48...57).contains($0) }) else {
+            guard let n = ASCII.decimal(digits, maxDigits: 9) else {
                 throw error(.malformed, "expected a decimal number in '{...}'", at: offset)
             }
-            return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+            return n
         }
         guard let dash = body.firstIndex(of: UInt8(ascii: "-")) else {
             let n = try number(body, at: open + 1)
@@ -226,10 +226,7 @@ struct HexPatternParser {
         let body = text[(open + 1)..<close]
         index = close + 1
         let pieces = body.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
-        let numbers = pieces.map { digits -> Int? in
-            guard !digits.isEmpty, digits.count <= 2, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
-            return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
-        }
+        let numbers = pieces.map { ASCII.decimal($0, maxDigits: 2) }
         guard (1...2).contains(numbers.count), let lo = numbers.first!, let hi = numbers.last!, lo <= hi, hi <= 32
         else {
             throw error(.malformed, "'[x-y]' needs 0 <= x <= y <= 32", at: open)

@@ -130,10 +130,7 @@ extension MacroSubsignature {
             SignatureError(.malformed, message, at: location, excerpt: line)
         }
         guard text.count > 1, text.hasSuffix("$") else { throw malformed("macro subsignature is missing the '$' terminator") }
-        func number(_ digits: Substring) -> Int? {
-            guard !digits.isEmpty, digits.count <= 9, digits.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
-            return Int(digits)
-        }
+        func number(_ digits: Substring) -> Int? { ASCII.decimal(digits.utf8, maxDigits: 9) }
         let body = text.dropFirst().dropLast()
         guard body.hasPrefix("{"), let close = body.firstIndex(of: "}"), let dash = body[..<close].firstIndex(of: "-"),
             let minimum = number(body[body.index(after: body.startIndex)..<dash]),

@@ -58,9 +58,7 @@ public struct TargetDescription: Sendable, Equatable {
                 }
                 block.engine = try range()
             case "Target":
-                guard !value.isEmpty, value.count <= 9, value.utf8.allSatisfy({ (48...57).contains($0) }),
-                    let n = Int(value)
-                else {
+                guard let n = ASCII.decimal(value.utf8, maxDigits: 9) else {
                     throw SignatureError(.malformed, "invalid target type '\(value)'", at: at, excerpt: line)
                 }
                 // clamscan skips a line whose target type it does not know.
@@ -88,10 +86,7 @@ public struct TargetDescription: Sendable, Equatable {
 
     /// `a-b`.
     static func bounds(_ text: Substring) -> (Int, Int)? {
-        func number(_ s: Substring) -> Int? {
-            guard !s.isEmpty, s.count <= 18, s.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
-            return Int(s)
-        }
+        func number(_ s: Substring) -> Int? { ASCII.decimal(s.utf8, maxDigits: 18) }
         guard let dash = text.firstIndex(of: "-"), let lo = number(text[..<dash]),
             let hi = number(text[text.index(after: dash)...])
         else { return nil }
