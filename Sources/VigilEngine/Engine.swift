@@ -174,7 +174,7 @@ public struct Scanner {
     public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false, limits: ScanLimits = ScanLimits())
         -> [Detection]
     {
-        var context = ContainerContext(limits: limits, allMatch: allMatch)
+        var context = ContainerContext(limits: limits, allMatch: allMatch, size: data.count)
         _ = scanObject(data, &context)
         return context.found
     }

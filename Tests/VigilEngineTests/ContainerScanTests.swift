@@ -26,13 +26,9 @@ struct ContainerScanTests {
         return data.withUnsafeBytes { scanner.scan($0, allMatch: allMatch, limits: limits) }
     }
 
-    static func zip(_ members: [(String, [UInt8])], options: String = "zip:compression=deflate") -> [UInt8] {
-        ArchiveWriter.build(members.map { (name: $0.0, bytes: $0.1) }, format: .zip, options: options)
-    }
-
     @Test func detectionsInsideArchivesCarryTheirChain() throws {
         let engine = try engine()
-        let inner = Self.zip([("readme.txt", Self.padding), ("eicar.com", TestContent.eicar)])
+        let inner = ArchiveWriter.zip([("readme.txt", Self.padding), ("eicar.com", TestContent.eicar)])
         let tar = ArchiveWriter.build([(name: "docs/inner.zip", bytes: inner)], format: .ustar)
         let targz = ArchiveWriter.build([(name: "data", bytes: tar)], format: .raw, filter: .gzip)
         let found = scan(targz, engine)
@@ -43,7 +39,7 @@ struct ContainerScanTests {
 
     @Test func everyMemberWithAllMatchFirstOnlyWithout() throws {
         let engine = try engine()
-        let zip = Self.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])
+        let zip = ArchiveWriter.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])
         #expect(scan(zip, engine).map(\.chain) == [["a.txt"]])
         #expect(scan(zip, engine, allMatch: true).map { "\($0.name)@\($0.chain)" }
             == ["Marker@[\"a.txt\"]", "Eicar-Test-Signature@[\"c.com\"]"])
@@ -64,15 +60,15 @@ struct ContainerScanTests {
         let tar = ArchiveWriter.build([(name: "m.txt", bytes: Self.marker)], format: .ustar)
         let targz = ArchiveWriter.build([(name: "m.tar", bytes: tar)], format: .raw, filter: .gzip)
         #expect(names(Self.marker) == ["C2"])
-        #expect(names(Self.zip([("m.txt", Self.marker)])) == ["C1"])
+        #expect(names(ArchiveWriter.zip([("m.txt", Self.marker)])) == ["C1"])
         #expect(names(targz) == ["C3", "C4"])
-        #expect(names(Self.zip([("m.tar.gz", targz)])) == ["C3", "C4", "C5"])
+        #expect(names(ArchiveWriter.zip([("m.tar.gz", targz)])) == ["C3", "C4", "C5"])
     }
 
     @Test func maxRecursionStopsTheDescent() throws {
         let engine = try engine()
         var nested = TestContent.eicar
-        for depth in 0..<3 { nested = Self.zip([("level\(depth)", nested)]) }
+        for depth in 0..<3 { nested = ArchiveWriter.zip([("level\(depth)", nested)]) }
         var limits = ScanLimits()
         limits.maxRecursion = 4
         #expect(scan(nested, engine, limits: limits).map(\.name) == ["Eicar-Test-Signature"])
@@ -85,7 +81,7 @@ struct ContainerScanTests {
     /// clamscan counts the top-level file among MaxFiles.
     @Test func maxFilesCountsTheFileItself() throws {
         let engine = try engine()
-        let zip = Self.zip([("a.txt", Self.padding), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])
+        let zip = ArchiveWriter.zip([("a.txt", Self.padding), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])
         var limits = ScanLimits()
         limits.maxFiles = 4
         #expect(scan(zip, engine, limits: limits).map(\.name) == ["Eicar-Test-Signature"])
@@ -98,7 +94,7 @@ struct ContainerScanTests {
     @Test func sizeLimits() throws {
         let engine = try engine()
         let big = TestContent.noise(300_000, seed: 3)
-        let zip = Self.zip([("big.bin", big), ("c.com", TestContent.eicar)])
+        let zip = ArchiveWriter.zip([("big.bin", big), ("c.com", TestContent.eicar)])
         var limits = ScanLimits()
         limits.maxFileSize = 100_000  // the big member is skipped, the rest scanned
         #expect(scan(zip, engine, limits: limits).map(\.name) == ["Eicar-Test-Signature"])
@@ -126,27 +122,27 @@ struct ContainerScanTests {
 
     /// An allow-listed container drops what is found in its members, as clamscan checks the whole chain.
     @Test func allowListedContainerDropsMemberDetections() throws {
-        let zip = Self.zip([("c.com", TestContent.eicar)])
+        let zip = ArchiveWriter.zip([("c.com", TestContent.eicar)])
         let md5 = hexString(Insecure.MD5.hash(data: zip))
         let allowed = try engine(fp: "\(md5):\(zip.count):Allowed.Archive")
         #expect(scan(zip, allowed).isEmpty)
-        #expect(scan(Self.zip([("other.zip", zip)]), allowed).isEmpty)
-        #expect(scan(Self.zip([("c.com", TestContent.eicar), ("x", [1])]), allowed).count == 1)
+        #expect(scan(ArchiveWriter.zip([("other.zip", zip)]), allowed).isEmpty)
+        #expect(scan(ArchiveWriter.zip([("c.com", TestContent.eicar), ("x", [1])]), allowed).count == 1)
     }
 
     /// Hostile archives end with a verdict in bounded time: a member expanding 1000-fold is cut at
     /// MaxFileSize, damaged archives keep what was read before the damage.
     @Test func hostileArchives() throws {
         let engine = try engine()
-        let bomb = Self.zip([("zeros", [UInt8](repeating: 0, count: 150 << 20)), ("c.com", TestContent.eicar)])
+        let bomb = ArchiveWriter.zip([("zeros", [UInt8](repeating: 0, count: 150 << 20)), ("c.com", TestContent.eicar)])
         #expect(bomb.count < 1 << 20)
         #expect(scan(bomb, engine).map(\.name) == ["Eicar-Test-Signature"])  // the zeros are cut at MaxFileSize and skipped
         var nested = bomb
-        for depth in 0..<20 { nested = Self.zip([("level\(depth).zip", nested)]) }
+        for depth in 0..<20 { nested = ArchiveWriter.zip([("level\(depth).zip", nested)]) }
         var limits = ScanLimits()
         limits.alertExceedsMax = true
         #expect(scan(nested, engine, limits: limits).map(\.name) == ["Heuristics.Limits.Exceeded.MaxRecursion"])
-        let good = Self.zip([("c.com", TestContent.eicar), ("big", TestContent.noise(50_000, seed: 1))],
+        let good = ArchiveWriter.zip([("c.com", TestContent.eicar), ("big", TestContent.noise(50_000, seed: 1))],
             options: "zip:compression=store")
         for cut in stride(from: 0, to: good.count, by: 4_999) {
             _ = scan(Array(good.prefix(cut)), engine, allMatch: true)

@@ -10,12 +10,8 @@ struct ContainerCommandTests {
 
     init() throws { dir = try TemporaryDirectory() }
 
-    func zip(_ members: [(String, [UInt8])], options: String = "zip:compression=deflate") -> [UInt8] {
-        ArchiveWriter.build(members.map { (name: $0.0, bytes: $0.1) }, format: .zip, options: options)
-    }
-
     @Test func memberDetectionsAreReportedUnderTheFileWithTheirChainInJSON() throws {
-        let inner = zip([("eicar.com", TestContent.eicar)])
+        let inner = ArchiveWriter.zip([("eicar.com", TestContent.eicar)])
         let outer = try dir.write("outer.7z",
             ArchiveWriter.build([(name: "docs/inner.zip", bytes: inner)], format: .sevenZip))
         let run = try Vigil.run(["scan", "--no-summary", outer])
@@ -29,14 +25,14 @@ struct ContainerCommandTests {
 
     @Test func limitOptionsAndHeuristics() throws {
         var nested = TestContent.eicar
-        for depth in 0..<3 { nested = zip([("level\(depth)", nested)]) }
+        for depth in 0..<3 { nested = ArchiveWriter.zip([("level\(depth)", nested)]) }
         let deep = try dir.write("deep.zip", nested)
         #expect(try Vigil.run(["scan", "--no-summary", deep]).stdout == "\(deep): Eicar-Test-Signature FOUND\n")
         #expect(try Vigil.run(["scan", "--no-summary", "--max-recursion", "3", deep]).stdout == "\(deep): OK\n")
         #expect(try Vigil.run(["scan", "--no-summary", "--max-recursion", "3", "--alert-exceeds-max", deep]).stdout
             == "\(deep): Heuristics.Limits.Exceeded.MaxRecursion FOUND\n")
         let three = try dir.write("three.zip",
-            zip([("a", Array(repeating: 0x61, count: 100)), ("b", Array(repeating: 0x62, count: 100)), ("c", TestContent.eicar)]))
+            ArchiveWriter.zip([("a", Array(repeating: 0x61, count: 100)), ("b", Array(repeating: 0x62, count: 100)), ("c", TestContent.eicar)]))
         #expect(try Vigil.run(["scan", "--no-summary", "--max-files", "3", "--alert-exceeds-max", three]).stdout
             == "\(three): Heuristics.Limits.Exceeded.MaxFiles FOUND\n")
         let big = try dir.write("big.bin", TestContent.noise(3000, seed: 5))

@@ -14,6 +14,11 @@ public enum ArchiveWriter {
         case none, gzip, bzip2, xz, lzma, zstd, compress
     }
 
+    /// A deflated zip of `members` (other zip options in `options`).
+    public static func zip(_ members: [(String, [UInt8])], options: String = "zip:compression=deflate") -> [UInt8] {
+        build(members.map { (name: $0.0, bytes: $0.1) }, format: .zip, options: options)
+    }
+
     /// The archive bytes of `members` in `format`, compressed by `filter`; zip options such as
     /// `zip:compression=store` or `zip:encryption=zipcrypt` (with `passphrase`) go in `options`.
     public static func build(_ members: [(name: String, bytes: [UInt8])], format: Format, filter: Filter = .none,

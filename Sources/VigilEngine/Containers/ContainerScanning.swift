@@ -9,7 +9,7 @@ struct ContainerContext {
     /// Files scanned so far, the top-level one included (MaxFiles; clamscan counts it too).
     var files = 1
     /// Bytes scanned so far, the top-level file included (MaxScanSize).
-    var scanned = 0
+    var scanned: Int
     /// The containers above the current object: their types and the names of the members leading down.
     var types: [FileType] = []
     var names: [String] = []
@@ -21,8 +21,10 @@ struct ContainerContext {
     /// Set once a limit stopped the whole descent (MaxScanSize, MaxFiles, MaxScanTime).
     var stopped = false
 
-    init(limits: ScanLimits, allMatch: Bool) {
+    /// The context for scanning a top-level file of `size` bytes.
+    init(limits: ScanLimits, allMatch: Bool, size: Int) {
         self.limits = limits
+        scanned = size
         self.allMatch = allMatch
         deadline = ContinuousClock.now.advanced(by: limits.maxScanTime)
     }
@@ -63,7 +65,6 @@ extension Scanner {
             context.buffers.removeLast()
             context.allowListed.removeLast()
         }
-        if context.types.isEmpty { context.scanned = data.count }
         let layout = FileLayout(data, parseExecutable: engine.usesExecutableLayout)
         for detection in detect(data, layout: layout, ancestors: context.types, allMatch: context.allMatch) {
             report(detection.name, kind: detection.kind, &context)

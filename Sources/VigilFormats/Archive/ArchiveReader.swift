@@ -51,6 +51,7 @@ public enum ArchiveReader {
             throw error(archive)
         }
         var entry: OpaquePointer?
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let status = archive_read_next_header(archive, &entry)
             if status == ARCHIVE_EOF { return }
@@ -65,7 +66,7 @@ public enum ArchiveReader {
                 if archive_entry_size_is_set(entry) != 0 {
                     member.data.reserveCapacity(Int(clamping: min(max(0, archive_entry_size(entry)), Int64(maximumSize))))
                 }
-                let complete = read(archive, into: &member, maximumSize: maximumSize)
+                let complete = read(archive, into: &member, maximumSize: maximumSize, through: &chunk)
                 if !complete, !member.truncated {
                     // A member whose data fails to decode: encrypted (zip traditional encryption is only
                     // known once read) or damaged; what was read is still scanned.
@@ -79,8 +80,9 @@ public enum ArchiveReader {
     }
 
     /// Reads the current member's data; returns false if libarchive failed before its end.
-    private static func read(_ archive: OpaquePointer, into member: inout ArchiveMember, maximumSize: Int) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private static func read(_ archive: OpaquePointer, into member: inout ArchiveMember, maximumSize: Int,
+        through chunk: inout [UInt8]) -> Bool
+    {
         while true {
             let count = chunk.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
             if count == 0 { return true }
