@@ -10,9 +10,9 @@ public func fuzzFormats(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = layout.resolve(.entryPoint(-1))
         _ = layout.resolve(.lastSection(plus: 1))
         _ = layout.sectionExtent(0)
-        _ = layout.versionInfo
     }
     _ = PortableExecutable.parse(bytes, droppingMissingSections: true)
+    _ = PortableExecutable.parse(bytes)?.versionInfoStringOffsets(in: bytes)
     _ = PortableExecutable.sectionHashRanges(bytes)
     _ = PortableExecutable.importTableHashInput(bytes)
     if let slices = MachO.slices(bytes) {

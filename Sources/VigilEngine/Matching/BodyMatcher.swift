@@ -215,10 +215,12 @@ struct BodyMatcher: Sendable {
                 record(body, id, end: end)
             }
         }
+        var versionInfoStarts: [Int]?  // read once, when the first `VI` signature is checked
         func checkWindowed(_ id: Int) {
             guard let body = decoded.body(id) else { return }
             if body.offset.isVersionInfo {
-                for start in offsets.versionInfoStarts { check(body, id, in: start...start) }
+                if versionInfoStarts == nil { versionInfoStarts = offsets.versionInfoStarts(in: data) }
+                for start in versionInfoStarts! { check(body, id, in: start...start) }
             } else if let window = offsets.window(body.offset) {
                 check(body, id, in: window)
             }

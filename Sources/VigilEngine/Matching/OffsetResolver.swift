@@ -12,7 +12,7 @@ struct OffsetResolver {
     var isExecutable: Bool
 
     /// The window of starts, or `nil` when the offset cannot apply to this layer; `VI` has no single window
-    /// (see ``versionInfoStarts``).
+    /// (see ``versionInfoStarts(in:)``).
     func window(_ offset: BodyOffset) -> ClosedRange<Int>? {
         guard case .at(let anchor, let delta, let shift) = offset else { return 0...Int.max }
         if isExecutable, layout == nil, anchor != .fileStart { return nil }
@@ -42,9 +42,12 @@ struct OffsetResolver {
         return start...(start + shift + extra)
     }
 
-    /// The exact starts a `VI` offset allows: the layer's version-information strings (none unless it is a PE
-    /// file whose headers parsed).
-    var versionInfoStarts: [Int] { layout?.versionInfo ?? [] }
+    /// The exact starts a `VI` offset allows in `data`, the layer's content: its version-information strings
+    /// (none unless it is a PE file whose headers parsed). Read only when a `VI` signature is checked.
+    func versionInfoStarts(in data: UnsafeRawBufferPointer) -> [Int] {
+        guard layout?.format == .pe, let pe = PortableExecutable.parse(data) else { return [] }
+        return pe.versionInfoStringOffsets(in: data)
+    }
 }
 
 extension BodyOffset {

@@ -45,18 +45,15 @@ public struct ExecutableLayout: Sendable, Equatable {
     public var entryPoint: Int?
     /// The sections in header order (ELF: every section header, the null section 0 included).
     public var sections: [Section]
-    /// PE only: where the version-information strings' keys start (the starts a `VI` offset allows), ascending.
-    public var versionInfo: [Int]
 
     /// The `NumberOfSections` clamscan compares against `.ldb` target descriptions.
     public var numberOfSections: Int { sections.count }
 
     /// Creates a layout.
-    public init(format: Format, entryPoint: Int?, sections: [Section], versionInfo: [Int] = []) {
+    public init(format: Format, entryPoint: Int?, sections: [Section]) {
         self.format = format
         self.entryPoint = entryPoint
         self.sections = sections
-        self.versionInfo = versionInfo
     }
 
     /// The layout of a PE, ELF or thin Mach-O file, or `nil` where clamscan's header parser fails (and clamscan
@@ -66,10 +63,7 @@ public struct ExecutableLayout: Sendable, Equatable {
         let reader = ByteReader(bytes)
         if reader.hasBytes([0x7F, 0x45, 0x4C, 0x46]) { return ELF.layout(reader) }
         if let magic = reader.u32le(0), MachO.isThinMagic(magic) { return MachO.layout(reader) }
-        guard let pe = PortableExecutable.parse(bytes) else { return nil }
-        var layout = pe.layout
-        layout.versionInfo = pe.versionInfoStringOffsets(in: bytes)
-        return layout
+        return PortableExecutable.parse(bytes)?.layout
     }
 
     /// An offset relative to the executable's layout.
