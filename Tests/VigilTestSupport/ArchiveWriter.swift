@@ -43,8 +43,10 @@ public enum ArchiveWriter {
             for member in members {
                 let entry = archive_entry_new()!
                 archive_entry_set_pathname(entry, member.name)
-                archive_entry_set_size(entry, Int64(member.bytes.count))
-                archive_entry_set_filetype(entry, 0o100000)
+                // A name ending in "/" is a directory.
+                let directory = member.name.hasSuffix("/")
+                archive_entry_set_size(entry, directory ? 0 : Int64(member.bytes.count))
+                archive_entry_set_filetype(entry, directory ? 0o040000 : 0o100000)
                 archive_entry_set_perm(entry, 0o644)
                 archive_entry_set_mtime(entry, 1_700_000_000, 0)
                 precondition(archive_write_header(archive, entry) == ARCHIVE_OK)
