@@ -31,6 +31,7 @@ let package = Package(
             name: "FuzzContainers",
             dependencies: [
                 .product(name: "VigilEngine", package: vigil), .product(name: "VigilFormats", package: vigil),
+                .product(name: "VigilSignatures", package: vigil),
             ]),
     ]
 )

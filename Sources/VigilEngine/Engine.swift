@@ -15,6 +15,8 @@ public struct Detection: Sendable, Equatable, CustomStringConvertible {
         case logical
         /// The built-in EICAR test-file rule.
         case eicar
+        /// A container metadata signature (`.cdb`).
+        case containerMetadata
         /// A heuristic: a limit reached (`Heuristics.Limits.Exceeded.*`) or an encrypted member
         /// (`Heuristics.Encrypted.*`).
         case heuristic
@@ -49,18 +51,21 @@ public struct SignatureCounts: Sendable, Equatable {
     public var allowed = 0
     /// Body signatures (`.ndb`) and logical signatures (`.ldb`).
     public var bodies = 0, logicals = 0
+    /// Container metadata signatures (`.cdb`).
+    public var containers = 0
 
     /// Creates counts.
     public init() {}
 
-    var values: [Int] { [md5, sha1, sha256, sections, imports, allowed, bodies, logicals] }
+    var values: [Int] { [md5, sha1, sha256, sections, imports, allowed, bodies, logicals, containers] }
 
     fileprivate init(values: FlatTable<Int64>) throws(ImageError) {
-        guard values.count == 8, values.buffer.allSatisfy({ $0 >= 0 }) else {
+        guard values.count == 9, values.buffer.allSatisfy({ $0 >= 0 }) else {
             throw ImageError("malformed: signature counts")
         }
         let v = values.buffer.map { Int($0) }
         (md5, sha1, sha256, sections, imports, allowed, bodies, logicals) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
+        containers = v[8]
     }
 }
 
@@ -91,6 +96,8 @@ public final class Engine: Sendable {
     let importHashes: HashIndex
     let bodies: BodyMatcher
     let sources: SignatureSources
+    /// Container metadata signatures (`.cdb`).
+    let containerSignatures: ContainerSignatureSources
     /// Per target type: the logical signatures evaluated on every layer of that type (their expression holds
     /// without matches), in load order.
     let alwaysEvaluated: [FlatTable<UInt32>]
@@ -142,6 +149,7 @@ public final class Engine: Sendable {
             always.append(list)
         }
         alwaysEvaluated = always
+        containerSignatures = try ContainerSignatureSources(&reader)
         guard sources.patternCount == bodies.patternCount else {
             throw ImageError("malformed: \(sources.patternCount) pattern sources for \(bodies.patternCount) patterns")
         }
@@ -155,6 +163,8 @@ public struct Scanner {
     private var state: BodyScanState
     private var decoded: DecodedSignatures
     private var normalized: [UInt8] = []
+    /// The `.cdb` signatures, decoded when a scan first checks a container's member.
+    var containerSignatures: [CompiledContainerSignature]?
 
     /// Creates a scanner for `engine`.
     public init(engine: Engine) {
@@ -176,7 +186,7 @@ public struct Scanner {
     {
         var context = ContainerContext(limits: limits, allMatch: allMatch, size: data.count)
         _ = scanObject(data, &context)
-        return context.found
+        return context.detections
     }
 
     /// Whether the content's digest is on an allow list: clamscan then drops every alert it raises.

@@ -33,11 +33,7 @@ public struct BodySignature: Sendable, Equatable {
     public static func parse(line: Substring, at location: SourceLocation) throws(SignatureError) -> BodySignature? {
         let text = String(line)
         let fields = LineFields(line)
-        func at(_ field: Int) -> SourceLocation {
-            var l = location
-            l.column = fields.columns[field]
-            return l
-        }
+        func at(_ field: Int) -> SourceLocation { fields.location(of: field, in: location) }
         guard (4...6).contains(fields.count) else {
             throw SignatureError(.malformed,
                 "expected NAME:TARGET:OFFSET:HEX[:MIN_FLEVEL[:MAX_FLEVEL]], found \(fields.count) fields",

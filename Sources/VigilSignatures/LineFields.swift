@@ -26,13 +26,19 @@ struct LineFields {
 
     var count: Int { values.count }
 
+    /// `location` with the column where field `index` starts.
+    func location(of index: Int, in location: SourceLocation) -> SourceLocation {
+        var at = location
+        at.column = columns[index]
+        return at
+    }
+
     /// Parses an optional decimal FLEVEL field; `nil` when absent or empty.
     func level(_ index: Int, in location: SourceLocation, line: String) throws(SignatureError) -> Int? {
         guard index < values.count, !values[index].isEmpty else { return nil }
         guard let value = Int(values[index]), value >= 0 else {
-            var at = location
-            at.column = columns[index]
-            throw SignatureError(.malformed, "invalid functionality level '\(values[index])'", at: at, excerpt: line)
+            throw SignatureError(.malformed, "invalid functionality level '\(values[index])'",
+                at: self.location(of: index, in: location), excerpt: line)
         }
         return value
     }

@@ -13,7 +13,9 @@ public enum SignatureFileKind: String, Sendable, CaseIterable {
     }
 
     /// Whether Vigil loads this kind yet (the others are named in a warning and skipped).
-    public var isSupported: Bool { [.hdb, .hsb, .mdb, .msb, .imp, .ndb, .ldb, .fp, .sfp, .ign, .ign2].contains(base) }
+    public var isSupported: Bool {
+        [.hdb, .hsb, .mdb, .msb, .imp, .ndb, .ldb, .cdb, .fp, .sfp, .ign, .ign2].contains(base)
+    }
 
     /// Whether files of this kind hold potentially-unwanted-application signatures (`--detect-pua`).
     public var isPotentiallyUnwanted: Bool { [.hdu, .hsu, .mdu, .msu, .ndu, .ldu].contains(self) }
@@ -101,6 +103,8 @@ public struct SignatureSet: Sendable {
     public var sectionHashes: [HashSignature] = []
     /// PE import-table hashes (`.imp`): the size is the hashed text's.
     public var importHashes: [HashSignature] = []
+    /// Container metadata signatures (`.cdb`), in load order.
+    public var containerMetadata: [ContainerMetadataSignature] = []
     /// Allow-listed files (`.fp`, `.sfp`): a file with one of these digests is never reported.
     public var allowed: [HashSignature] = []
     /// Signatures skipped because they use what Vigil does not support yet.
@@ -110,13 +114,17 @@ public struct SignatureSet: Sendable {
     public init() {}
 
     /// The number of signatures loaded.
-    public var count: Int { hashes.count + sectionHashes.count + importHashes.count + bodies.count + logicals.count }
+    public var count: Int {
+        hashes.count + sectionHashes.count + importHashes.count + bodies.count + logicals.count
+            + containerMetadata.count
+    }
 
     /// Adds another set's contents.
     public mutating func merge(_ other: SignatureSet) {
         hashes += other.hashes
         bodies += other.bodies
         logicals += other.logicals
+        containerMetadata += other.containerMetadata
         allowed += other.allowed
         sectionHashes += other.sectionHashes
         importHashes += other.importHashes
@@ -173,6 +181,12 @@ public struct SignatureSet: Sendable {
                 case .ldb:
                     if let signature = try LogicalSignature.parse(line: line[...], at: location), kept(signature.name) {
                         set.logicals.append(signature)
+                    }
+                case .cdb:
+                    if let signature = try ContainerMetadataSignature.parse(line: line[...], at: location),
+                        kept(signature.name)
+                    {
+                        set.containerMetadata.append(signature)
                     }
                 default:
                     throw SignatureError(.unsupported, "\(kind.rawValue) files are not supported yet", at: location)

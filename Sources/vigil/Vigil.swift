@@ -88,6 +88,10 @@ struct Scan: ParsableCommand {
         help: "Report encrypted archive members as Heuristics.Encrypted.<Format>.")
     var alertEncrypted = false
 
+    @Option(name: .customLong("heuristic-alerts"),
+        help: "yes (default) or no: heuristic alerts needing no other option (Heuristics.Zip.OverlappingFiles).")
+    var heuristicAlerts: String = "yes"
+
     @Flag(name: .customLong("no-progress"), help: "Never show the progress line.")
     var noProgress = false
 
@@ -96,6 +100,9 @@ struct Scan: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !["yes", "no"].contains(heuristicAlerts) {
+            throw ValidationError("--heuristic-alerts: expected yes or no, not '\(heuristicAlerts)'")
+        }
         if parseSize(maxFileSize) == nil { throw ValidationError("--max-filesize: invalid size '\(maxFileSize)'") }
         if parseSize(maxScanSize) == nil { throw ValidationError("--max-scansize: invalid size '\(maxScanSize)'") }
         if maxRecursion < 1 { throw ValidationError("--max-recursion must be at least 1") }
@@ -121,6 +128,7 @@ struct Scan: ParsableCommand {
         configuration.limits.maxScanTime = .milliseconds(maxScanTime)
         configuration.limits.alertExceedsMax = alertExceedsMax
         configuration.limits.alertEncrypted = alertEncrypted
+        configuration.limits.heuristicAlerts = heuristicAlerts == "yes"
         configuration.progress = !noProgress
         let status = ScanCommand.run(configuration)
         if status != 0 { throw ExitCode(status) }

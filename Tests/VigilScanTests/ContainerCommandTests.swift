@@ -23,6 +23,28 @@ struct ContainerCommandTests {
         #expect(detection["chain"] as? [String] == ["docs/inner.zip", "eicar.com"])
     }
 
+    /// `.cdb` signatures from text and from a compiled database, reported under the archive's path.
+    @Test func containerMetadataSignatures() throws {
+        let cdb = try dir.write("local.cdb",
+            Array("# dropper inside a zip\nZip.Dropper.Test:CL_TYPE_ZIP:*:\\.exe$:*:0-1000:0:*:*:*\n".utf8))
+        let zip = try dir.write("mail.zip", ArchiveWriter.zip([("invoice.pdf.exe", Array("MZ not really".utf8))]))
+        let run = try Vigil.run(["scan", "--no-summary", "-d", cdb, zip])
+        #expect(run.stdout == "\(zip): Zip.Dropper.Test FOUND\n")
+        #expect(run.status == 1)
+        let json = try Vigil.run(["scan", "--json", "--no-summary", "-d", cdb, zip])
+        let object = try JSONSerialization.jsonObject(with: Data(json.lines[0].utf8)) as! [String: Any]
+        let detection = (object["detections"] as! [[String: Any]])[0]
+        #expect(detection["signature"] as? String == "container-metadata")
+        let vdb = dir.path + "/all.vdb"
+        #expect(try Vigil.run(["db", "compile", "-d", cdb, "-o", vdb]).status == 0)
+        #expect(try Vigil.run(["db", "info", vdb]).stdout.contains("container metadata signatures (.cdb): 1"))
+        #expect(try Vigil.run(["scan", "--no-summary", "-d", vdb, zip]).stdout == run.stdout)
+        let bad = try dir.write("bad.cdb", Array("X:CL_TYPE_ZIP:*:*:*:*:2:*:*:*\n".utf8))
+        let refused = try Vigil.run(["scan", "-d", bad, zip])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("bad.cdb:1:23: invalid encryption flag '2'"))
+    }
+
     @Test func limitOptionsAndHeuristics() throws {
         var nested = TestContent.eicar
         for depth in 0..<3 { nested = ArchiveWriter.zip([("level\(depth)", nested)]) }

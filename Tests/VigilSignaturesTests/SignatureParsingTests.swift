@@ -151,6 +151,7 @@ struct BodyLineTests {
         #expect(SignatureFileKind(path: "x.txt") == nil)
         #expect(SignatureFileKind(path: "dir.d/file") == nil)
         #expect(SignatureFileKind.ldb.isSupported)
-        #expect(SignatureFileKind.cdb.isSupported == false)
+        #expect(SignatureFileKind.cdb.isSupported)
+        #expect(SignatureFileKind.pdb.isSupported == false)
     }
 }

@@ -17,8 +17,12 @@ struct ContainerContext {
     /// (computed when first needed).
     var buffers: [UnsafeRawBufferPointer] = []
     var allowListed: [Bool?] = []
+    /// Detections by signatures.
     var found: [Detection] = []
-    /// Set once a limit stopped the whole descent (MaxScanSize, MaxFiles, MaxScanTime).
+    /// Heuristic alerts (clamscan's "potentially unwanted"): they do not end the scan, and come after the
+    /// signatures' detections.
+    var heuristics: [Detection] = []
+    /// Set once a limit stopped the descent (MaxScanSize, MaxFiles, MaxScanTime): no further member is opened.
     var stopped = false
 
     /// The context for scanning a top-level file of `size` bytes.
@@ -29,11 +33,22 @@ struct ContainerContext {
         deadline = ContinuousClock.now.advanced(by: limits.maxScanTime)
     }
 
-    /// Whether the scan is over: something found without `--allmatch`, or a limit stopped it.
-    var isOver: Bool { stopped || (!allMatch && !found.isEmpty) }
+    /// Whether the scan is over: a signature matched without `--allmatch`.
+    var isOver: Bool { !allMatch && !found.isEmpty }
+
+    /// What the scan reports, as clamscan 1.4 does: with `--allmatch` every signature's detection, then each
+    /// heuristic alert once by name; otherwise the first detection, or failing one the first heuristic alert.
+    var detections: [Detection] {
+        guard allMatch else { return found.isEmpty ? Array(heuristics.prefix(1)) : found }
+        var names = Set<String>()
+        return found + heuristics.filter { names.insert($0.name).inserted }
+    }
 }
 
 extension FileType {
+    /// Whether clamscan reads this type's members from zip headers.
+    var isZip: Bool { [.zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP].contains(self) }
+
     /// How libarchive reads a file of this type, if Vigil unpacks it.
     var containerKind: ArchiveReader.Kind? {
         switch self {
@@ -56,8 +71,9 @@ extension FileType {
 }
 
 extension Scanner {
-    /// Scans one object (the file, or a member at any depth): its own content first, then, if it is a
-    /// container, each member in order, as clamscan does. Returns whether the scan is over.
+    /// Scans one object (the file, or a member at any depth): if it is a container, each member in order
+    /// first, then its own content, as clamscan does. Returns whether the scan is over (a signature matched
+    /// without `--allmatch`).
     mutating func scanObject(_ data: UnsafeRawBufferPointer, _ context: inout ContainerContext) -> Bool {
         context.buffers.append(data)
         context.allowListed.append(nil)
@@ -66,35 +82,103 @@ extension Scanner {
             context.allowListed.removeLast()
         }
         let layout = FileLayout(data, parseExecutable: engine.usesExecutableLayout)
+        if let kind = layout.type.containerKind, !context.stopped {
+            if context.types.count + 1 >= context.limits.maxRecursion {
+                exceeded(.maxRecursion, stops: false, &context)
+            } else {
+                context.types.append(layout.type)
+                scanMembers(data, type: layout.type, kind: kind, &context)
+                context.types.removeLast()
+                if context.isOver { return true }
+            }
+        }
         for detection in detect(data, layout: layout, ancestors: context.types, allMatch: context.allMatch) {
             report(detection.name, kind: detection.kind, &context)
         }
-        if context.isOver { return true }
-        guard let kind = layout.type.containerKind else { return false }
-        if context.types.count + 1 >= context.limits.maxRecursion {
-            return exceeded(.maxRecursion, stops: false, &context)
-        }
-        context.types.append(layout.type)
-        defer { context.types.removeLast() }
+        return context.isOver
+    }
+
+    /// Scans a container's members, within the limits; a limit that stops the descent leaves the containers
+    /// above to be scanned still.
+    private mutating func scanMembers(_ data: UnsafeRawBufferPointer, type: FileType, kind: ArchiveReader.Kind,
+        _ context: inout ContainerContext)
+    {
         let limits = context.limits
+        if type.isZip, checkZipRecords(data, &context) { return }
+        var regularMembers = 0
         try? ArchiveReader.forEachMember(in: data, as: kind, maximumSize: limits.maxFileSize) { member in
-            if ContinuousClock.now >= context.deadline { return !exceeded(.maxScanTime, stops: true, &context) }
+            if ContinuousClock.now >= context.deadline {
+                exceeded(.maxScanTime, stops: true, &context)
+                return false
+            }
+            // An empty member is not scanned and does not count as a file (clamscan skips it), but its
+            // metadata is checked. clamscan's cpio and cab readers check a member's metadata before the file
+            // limit, the others after it; its tar and 7z readers stop at an empty member once the limit is reached.
+            let empty = member.data.isEmpty && !member.isEncrypted && !member.truncated
+            let full = empty && [.posixTar, .oldTar, .sevenZip].contains(type) && context.files == limits.maxFiles
+            let overLimit = context.files + (empty ? 0 : 1) > limits.maxFiles || full
+            regularMembers += 1
+            if !overLimit || type.checksMetadataFirst,
+                let metadata = type.metadata(of: member, regularPosition: regularMembers),
+                checkMetadata(metadata, container: type, containerSize: data.count, &context)
+            {
+                return false
+            }
+            if overLimit {
+                exceeded(.maxFiles, stops: true, &context)
+                return false
+            }
+            if empty { return true }
             context.files += 1
-            if context.files > limits.maxFiles { return !exceeded(.maxFiles, stops: true, &context) }
             context.names.append(member.name)
             defer { context.names.removeLast() }
             if member.isEncrypted {
-                if limits.alertEncrypted { report(layout.type.encryptedHeuristic, kind: .heuristic, &context) }
-                return !context.isOver
+                if limits.alertEncrypted { report(type.encryptedHeuristic, kind: .heuristic, &context) }
+                return true
             }
-            if member.truncated { return !exceeded(.maxFileSize, stops: false, &context) }
+            if member.truncated {
+                exceeded(.maxFileSize, stops: false, &context)
+                return true
+            }
             if context.scanned + member.data.count > limits.maxScanSize {
-                return !exceeded(.maxScanSize, stops: true, &context)
+                exceeded(.maxScanSize, stops: true, &context)
+                return false
             }
             context.scanned += member.data.count
-            return !member.data.withUnsafeBytes { scanObject($0, &context) }
+            return !member.data.withUnsafeBytes { scanObject($0, &context) } && !context.stopped
+        }
+    }
+
+    /// Checks a zip's records (clamscan reads them all before unpacking any member): each one's metadata
+    /// against the `.cdb` signatures, then whether they overlap. Returns whether the scan is over.
+    private mutating func checkZipRecords(_ data: UnsafeRawBufferPointer, _ context: inout ContainerContext) -> Bool {
+        let catalogue = ZipCatalogue(data, maximumRecords: context.limits.maxFiles)
+        let type = context.types[context.types.count - 1]
+        for record in catalogue.records {
+            let metadata = MemberMetadata(name: record.name, storedSize: record.compressedSize, size: record.size,
+                isEncrypted: record.isEncrypted, position: record.position)
+            if checkMetadata(metadata, container: type, containerSize: data.count, &context) { return true }
+        }
+        if catalogue.reachedLimit { exceeded(.maxFiles, stops: false, &context) }
+        if catalogue.overlapping, context.limits.heuristicAlerts {
+            report("Heuristics.Zip.OverlappingFiles", kind: .heuristic, &context)
         }
         return context.isOver
+    }
+
+    /// Checks one member's metadata against the `.cdb` signatures, the last loaded first as clamscan does.
+    /// Returns whether the scan is over.
+    private mutating func checkMetadata(_ member: MemberMetadata, container: FileType, containerSize: Int,
+        _ context: inout ContainerContext) -> Bool
+    {
+        guard engine.containerSignatures.count > 0 else { return false }
+        if containerSignatures == nil { containerSignatures = engine.containerSignatures.decode() }
+        for signature in containerSignatures ?? []
+        where signature.matches(member, container: container, containerSize: containerSize) {
+            report(engine.names[signature.name], kind: .containerMetadata, &context)
+            if context.isOver { return true }
+        }
+        return false
     }
 
     /// Records a detection at the current place, unless the current object or a container above it is
@@ -104,14 +188,14 @@ extension Scanner {
             if context.allowListed[depth] == nil { context.allowListed[depth] = isAllowListed(context.buffers[depth]) }
             if context.allowListed[depth] == true { return }
         }
-        context.found.append(Detection(name: name, kind: kind, chain: context.names))
+        let detection = Detection(name: name, kind: kind, chain: context.names)
+        if kind == .heuristic { context.heuristics.append(detection) } else { context.found.append(detection) }
     }
 
-    /// A limit reached: reported with `--alert-exceeds-max`; `stops` ends the whole descent. Returns whether
-    /// the scan is over.
-    private func exceeded(_ limit: ScanLimits.Limit, stops: Bool, _ context: inout ContainerContext) -> Bool {
+    /// A limit reached: reported with `--alert-exceeds-max`; `stops` ends the descent into any further member
+    /// (the containers already entered are still scanned themselves).
+    private func exceeded(_ limit: ScanLimits.Limit, stops: Bool, _ context: inout ContainerContext) {
         if context.limits.alertExceedsMax { report(limit.heuristicName, kind: .heuristic, &context) }
         if stops { context.stopped = true }
-        return context.isOver
     }
 }

@@ -16,6 +16,10 @@ public struct ScanLimits: Sendable, Equatable {
     /// `--alert-encrypted`: an encrypted member is reported as `Heuristics.Encrypted.<Format>`.
     public var alertEncrypted = false
 
+    /// Heuristic alerts that need no option in clamscan (`Heuristics.Zip.OverlappingFiles`): on, as clamscan's
+    /// `--heuristic-alerts` is by default.
+    public var heuristicAlerts = true
+
     /// ClamAV's defaults.
     public init() {}
 

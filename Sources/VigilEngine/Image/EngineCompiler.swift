@@ -53,6 +53,22 @@ extension Engine {
             if logical.holdsWithoutMatches { alwaysEvaluated[logical.target].append(UInt32(logicals.count)) }
             logicals.append(logical)
         }
+        var containerSignatures = ContainerSignatureSources.Builder()
+        for signature in signatures.containerMetadata {
+            if let type = signature.containerType, !CompiledContainerSignature.knownTypes.contains(type) {
+                skipped.append("\(signature.name): unknown container type \(type); signature skipped")
+                continue
+            }
+            do throws(RegexError) {
+                _ = try CompiledContainerSignature(signature, name: 0)
+            } catch {
+                skipped.append("\(signature.name): name regex: \(error.message); signature skipped")
+                continue
+            }
+            containerSignatures.add(signature, name: names.count)
+            names.append(signature.name)
+            counts.containers += 1
+        }
         let usesExecutableLayout =
             patterns.contains { $0.offset.dependsOnLayout }
             || logicals.contains {
@@ -72,7 +88,7 @@ extension Engine {
         counts.bodies = signatures.bodies.count
         counts.logicals = logicals.count
         let signatureCount = all.count + counts.sections + counts.imports + counts.bodies + counts.logicals
-            + (builtins ? 1 : 0)
+            + counts.containers + (builtins ? 1 : 0)
 
         provenanceLines.write(to: &writer, pool: "PROV", ends: "PRVE")
         writer.put("CNTS", counts.values.map { Int64($0) })
@@ -84,6 +100,7 @@ extension Engine {
         BodyMatcher.write(patterns, to: &writer)
         sources.write(to: &writer)
         for list in alwaysEvaluated { writer.put("ALWS", list) }
+        containerSignatures.write(to: &writer)
         return (writer.finish(signatureCount: signatureCount), skipped)
     }
 }

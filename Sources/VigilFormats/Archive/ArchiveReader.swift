@@ -10,6 +10,10 @@ public struct ArchiveMember: Sendable {
     public var truncated: Bool
     /// Whether the member is encrypted (its content is then not read).
     public var isEncrypted: Bool
+    /// Its size as the archive declares it (the content's length if the archive declares none).
+    public var size: Int
+    /// Its index among every entry of the archive, directories and links included, from 0.
+    public var index: Int
 }
 
 /// Why an archive could not be read to its end.
@@ -52,21 +56,24 @@ public enum ArchiveReader {
         }
         var entry: OpaquePointer?
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var index = -1
         while true {
             let status = archive_read_next_header(archive, &entry)
             if status == ARCHIVE_EOF { return }
             if status == ARCHIVE_RETRY { continue }
             guard status >= ARCHIVE_WARN, let entry else { throw error(archive) }
+            index += 1
             // Directories, links and devices hold nothing to scan.
             guard kind == .compressedStream || cvigil_entry_is_regular_file(entry) != 0 else { continue }
+            let declared =
+                archive_entry_size_is_set(entry) != 0 ? Int(clamping: max(0, archive_entry_size(entry))) : nil
             var member = ArchiveMember(name: name(of: entry), data: [], truncated: false,
-                isEncrypted: archive_entry_is_encrypted(entry) != 0)
+                isEncrypted: archive_entry_is_encrypted(entry) != 0, size: declared ?? 0, index: index)
             if !member.isEncrypted {
                 // Reserve the declared size (within the limit) so a large member is not copied as it grows.
-                if archive_entry_size_is_set(entry) != 0 {
-                    member.data.reserveCapacity(Int(clamping: min(max(0, archive_entry_size(entry)), Int64(maximumSize))))
-                }
+                if let declared { member.data.reserveCapacity(min(declared, maximumSize)) }
                 let complete = read(archive, into: &member, maximumSize: maximumSize, through: &chunk)
+                if declared == nil, !member.truncated { member.size = member.data.count }
                 if !complete, !member.truncated {
                     // A member whose data fails to decode: encrypted (zip traditional encryption is only
                     // known once read) or damaged; what was read is still scanned.

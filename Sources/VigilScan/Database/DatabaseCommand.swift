@@ -45,6 +45,7 @@ public enum DatabaseCommand {
             ("SHA256 file hashes (.hsb)", c.sha256), ("PE section hashes (.mdb .msb)", c.sections),
             ("import table hashes (.imp)", c.imports), ("allow-listed hashes (.fp .sfp)", c.allowed),
             ("body signatures (.ndb)", c.bodies), ("logical signatures (.ldb)", c.logicals),
+            ("container metadata signatures (.cdb)", c.containers),
         ]
         for (label, count) in kinds where count > 0 { lines.append("  \(label): \(count)") }
         if engine.detectsEICAR { lines.append("  built-in test signatures: included") }

@@ -70,6 +70,7 @@ enum ResultFormat {
             object["algorithm"] = .string(algorithm.description)
         case .body: object["signature"] = .string("body")
         case .logical: object["signature"] = .string("logical")
+        case .containerMetadata: object["signature"] = .string("container-metadata")
         case .eicar: object["signature"] = .string("builtin")
         case .heuristic: object["signature"] = .string("heuristic")
         }

@@ -20,6 +20,12 @@ public struct RegexOptions: Sendable, Equatable {
     public var dollarEndOnly = false
     /// `U`: quantifiers are lazy unless followed by `?`.
     public var ungreedy = false
+    /// POSIX extended syntax (`regcomp` with `REG_EXTENDED`, as `.cdb` name patterns use): `.` matches any
+    /// byte, `$` only the very end, a backslash is literal inside a class, and PCRE's additions (`(?`,
+    /// letter escapes such as `\d`, a quantifier on a quantifier) are refused.
+    public var posixExtended = false {
+        didSet { if posixExtended { (dotAll, dollarEndOnly) = (true, true) } }
+    }
 }
 
 /// A zero-width assertion.
@@ -150,6 +156,11 @@ struct RegexParser {
                 throw RegexError(message: "repetition bounds above 1000 or inverted", offset: start, unsupported: true)
             }
             var greedy = !options.ungreedy
+            if options.posixExtended, !atEnd, [UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"),
+                UInt8(ascii: "{")].contains(current)
+            {
+                throw fail("a quantifier cannot follow a quantifier in a POSIX regular expression")
+            }
             if !atEnd, current == UInt8(ascii: "?") {
                 greedy.toggle()
                 index += 1
@@ -190,6 +201,7 @@ struct RegexParser {
         switch c {
         case UInt8(ascii: "("):
             if !atEnd, current == UInt8(ascii: "?") {
+                if options.posixExtended { throw fail("'(?' is not POSIX syntax") }
                 guard index + 1 < pattern.count, pattern[index + 1] == UInt8(ascii: ":") else {
                     throw fail("group construct '(?' other than '(?:' is not supported", unsupported: true)
                 }
@@ -224,6 +236,13 @@ struct RegexParser {
         guard !atEnd else { throw fail("pattern ends with '\\'") }
         let c = current
         index += 1
+        if options.posixExtended {
+            guard !ASCII.isAlphanumeric(c) else {
+                throw RegexError(message: "escape '\\\(Character(Unicode.Scalar(c)))' has no POSIX meaning",
+                    offset: index - 2, unsupported: true)
+            }
+            return (.bytes(literal(c)), c)
+        }
         func byte(_ b: UInt8) -> (RegexNode, UInt8?) { (.bytes(literal(b)), b) }
         switch c {
         case UInt8(ascii: "d"): return (.bytes(ByteSet { (48...57).contains($0) }), nil)
@@ -281,7 +300,7 @@ struct RegexParser {
                 continue
             }
             var low: UInt8?
-            if current == UInt8(ascii: "\\") {
+            if current == UInt8(ascii: "\\"), !options.posixExtended {
                 index += 1
                 let (node, byte) = try escape(inClass: true)
                 guard let byte else {
@@ -298,7 +317,7 @@ struct RegexParser {
                 index += 1
                 var hi = current
                 index += 1
-                if hi == UInt8(ascii: "\\") {
+                if hi == UInt8(ascii: "\\"), !options.posixExtended {
                     guard let b = try escape(inClass: true).byte else { throw fail("invalid range in a class") }
                     hi = b
                 }
