@@ -37,6 +37,17 @@ struct ContainerScanTests {
         #expect(found.first?.chain.count == 3)  // the gzip stream's member, then the tar's, then the zip's
     }
 
+    /// Vigil's own readers: SZDD (`compress.exe`) and BinHex, their content scanned as a member.
+    @Test func szddAndBinHex() throws {
+        let engine = try engine()
+        let szdd = LegacyEncoders.szdd(TestContent.eicar + Array(repeating: 0x20, count: 40))
+        #expect(scan(szdd, engine).map(\.name) == ["Eicar-Test-Signature"])
+        let binHex = LegacyEncoders.binHex(name: "readme.txt", data: Self.padding, resource: Self.marker)
+        let found = scan(binHex, engine)
+        #expect(found.map(\.name) == ["Marker"])
+        #expect(found.first?.chain == ["readme.txt (resource fork)"])
+    }
+
     @Test func everyMemberWithAllMatchFirstOnlyWithout() throws {
         let engine = try engine()
         let zip = ArchiveWriter.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])

@@ -3,6 +3,7 @@ import VigilFormats
 import VigilSignatures
 
 /// Feeds arbitrary bytes to the archive reader (as an archive and as a compressed stream), to the zip catalogue,
+/// the SZDD and BinHex decoders,
 /// and to the recursive scan with the built-in and a few `.cdb` signatures and small limits: no input may trap,
 /// hang, or grow memory past the limits.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,6 +13,8 @@ public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         try? ArchiveReader.forEachMember(in: bytes, as: kind, maximumSize: 1 << 20) { _ in true }
     }
     _ = ZipCatalogue(bytes, maximumRecords: 200).extractionOrder
+    _ = SZDD.expand(bytes, maximumSize: 1 << 20)
+    _ = BinHex.decode(bytes, maximumSize: 1 << 20)
     var limits = ScanLimits()
     limits.maxFileSize = 4 << 20
     limits.maxScanSize = 16 << 20

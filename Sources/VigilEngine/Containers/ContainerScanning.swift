@@ -49,13 +49,15 @@ extension FileType {
     /// Whether clamscan reads this type's members from zip headers.
     var isZip: Bool { [.zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP].contains(self) }
 
-    /// How libarchive reads a file of this type, if Vigil unpacks it.
-    var containerKind: ArchiveReader.Kind? {
+    /// How Vigil reads the members of a file of this type, if it unpacks it.
+    var memberReader: MemberReader? {
         switch self {
-        case .gzip, .bzip2, .xz: .compressedStream
+        case .gzip, .bzip2, .xz: .libarchive(.compressedStream)
         case .zip, .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660,
             .xar, .lhaLzh, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP:
-            .archive
+            .libarchive(.archive)
+        case .msSZDD: .szdd
+        case .binHex: .binHex
         default: nil
         }
     }
@@ -66,6 +68,26 @@ extension FileType {
         case .rar: "Heuristics.Encrypted.RAR"
         case .sevenZip: "Heuristics.Encrypted.7Zip"
         default: "Heuristics.Encrypted.Zip"
+        }
+    }
+}
+
+/// Where a container's members come from.
+enum MemberReader {
+    /// libarchive, as an archive or as one compressed stream.
+    case libarchive(ArchiveReader.Kind)
+    /// Vigil's own readers.
+    case szdd, binHex
+
+    /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
+    func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+        switch self {
+        case .libarchive(let kind):
+            try? ArchiveReader.forEachMember(in: data, as: kind, maximumSize: maximumSize, visit)
+        case .szdd:
+            if let member = SZDD.expand(data, maximumSize: maximumSize) { _ = visit(member) }
+        case .binHex:
+            for member in BinHex.decode(data, maximumSize: maximumSize) where !visit(member) { return }
         }
     }
 }
@@ -82,12 +104,12 @@ extension Scanner {
             context.allowListed.removeLast()
         }
         let layout = FileLayout(data, parseExecutable: engine.usesExecutableLayout)
-        if let kind = layout.type.containerKind, !context.stopped {
+        if let reader = layout.type.memberReader, !context.stopped {
             if context.types.count + 1 >= context.limits.maxRecursion {
                 exceeded(.maxRecursion, stops: false, &context)
             } else {
                 context.types.append(layout.type)
-                scanMembers(data, type: layout.type, kind: kind, &context)
+                scanMembers(data, type: layout.type, reader: reader, &context)
                 context.types.removeLast()
                 if context.isOver { return true }
             }
@@ -100,13 +122,13 @@ extension Scanner {
 
     /// Scans a container's members, within the limits; a limit that stops the descent leaves the containers
     /// above to be scanned still.
-    private mutating func scanMembers(_ data: UnsafeRawBufferPointer, type: FileType, kind: ArchiveReader.Kind,
+    private mutating func scanMembers(_ data: UnsafeRawBufferPointer, type: FileType, reader: MemberReader,
         _ context: inout ContainerContext)
     {
         let limits = context.limits
         if type.isZip, checkZipRecords(data, &context) { return }
         var regularMembers = 0
-        try? ArchiveReader.forEachMember(in: data, as: kind, maximumSize: limits.maxFileSize) { member in
+        reader.forEachMember(in: data, maximumSize: limits.maxFileSize) { member in
             if ContinuousClock.now >= context.deadline {
                 exceeded(.maxScanTime, stops: true, &context)
                 return false

@@ -1,0 +1,71 @@
+/// Encoders for the old formats Vigil only reads, so tests build their files: SZDD (`compress.exe`) and
+/// BinHex 4.0.
+public enum LegacyEncoders {
+    /// An SZDD file of `content`: literals, and a back-reference wherever the last 18 bytes repeat at least
+    /// 3 bytes (a real LZSS encoder's choices, simplified). `declaredSize` overrides the header's length.
+    public static func szdd(_ content: [UInt8], declaredSize: Int? = nil) -> [UInt8] {
+        var out: [UInt8] = [0x53, 0x5A, 0x44, 0x44, 0x88, 0xF0, 0x27, 0x33, 0x41, 0x00]
+        let size = UInt32(declaredSize ?? content.count)
+        out += (0..<4).map { UInt8((size >> (8 * $0)) & 0xFF) }
+        var i = 0
+        while i < content.count {
+            var control: UInt8 = 0
+            var block: [UInt8] = []
+            for bit in 0..<8 where i < content.count {
+                // A run of the previous byte, as a reference one byte back (the window overlaps itself).
+                var run = 0
+                while i > 0, i + run < content.count, run < 18, content[i + run] == content[i - 1] { run += 1 }
+                if run >= 3 {
+                    let from = (4096 - 16 + i - 1) & 4095
+                    block += [UInt8(from & 0xFF), UInt8((from >> 4) & 0xF0) | UInt8(run - 3)]
+                    i += run
+                } else {
+                    control |= 1 << bit
+                    block.append(content[i])
+                    i += 1
+                }
+            }
+            out.append(control)
+            out += block
+        }
+        return out
+    }
+
+    /// A BinHex 4.0 file holding `name` with `data` and `resource` forks (runs of a byte encoded with `0x90`).
+    public static func binHex(name: String, data: [UInt8], resource: [UInt8] = []) -> [UInt8] {
+        func be32(_ v: Int) -> [UInt8] { (0..<4).reversed().map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        var plain: [UInt8] = [UInt8(name.utf8.count)] + Array(name.utf8) + [0]
+        plain += Array("TEXTttxt".utf8) + [0, 0] + be32(data.count) + be32(resource.count) + [0, 0]
+        plain += data + [0, 0] + resource + [0, 0]
+        // Run-length encoding: a byte repeated n (3...255) times is the byte, 0x90, n; 0x90 itself is 0x90 0.
+        var packed: [UInt8] = []
+        var i = 0
+        while i < plain.count {
+            let byte = plain[i]
+            var run = 1
+            while i + run < plain.count, plain[i + run] == byte, run < 255 { run += 1 }
+            packed += byte == 0x90 ? [0x90, 0] : [byte]
+            if run >= 3, byte != 0x90 {
+                packed += [0x90, UInt8(run)]
+            } else {
+                run = 1
+            }
+            i += run
+        }
+        let alphabet = Array("!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr".utf8)
+        var text = Array("(This file must be converted with BinHex 4.0)\r\n:".utf8)
+        var bits: UInt32 = 0
+        var count = 0
+        for byte in packed {
+            bits = bits << 8 | UInt32(byte)
+            count += 8
+            while count >= 6 {
+                count -= 6
+                text.append(alphabet[Int((bits >> UInt32(count)) & 63)])
+                if text.count % 65 == 0 { text += [0x0D, 0x0A] }
+            }
+        }
+        if count > 0 { text.append(alphabet[Int((bits << UInt32(6 - count)) & 63)]) }
+        return text + Array(":\r\n".utf8)
+    }
+}
