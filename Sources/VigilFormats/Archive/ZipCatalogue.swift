@@ -16,6 +16,8 @@ public struct ZipRecord: Sendable, Equatable {
     /// local headers the central directory does not list.
     public var position: Int
 
+    /// Where the record's compressed data ends.
+    public var end: Int { localHeaderOffset + localHeaderSize + compressedSize }
     /// Whether the member is encrypted (flag bit 0).
     public var isEncrypted: Bool { flags & 1 != 0 }
     /// The name as text (invalid UTF-8 repaired), up to its first NUL as clamscan reads it.
@@ -74,8 +76,7 @@ public struct ZipCatalogue: Sendable {
         var hidden: [ZipRecord] = []
         var bounds: [(Int, Int)] = [(0, known.first?.localHeaderOffset ?? bytes.count)]
         for (i, record) in known.enumerated() {
-            let end = record.localHeaderOffset + record.localHeaderSize + record.compressedSize
-            bounds.append((end, i + 1 < known.count ? known[i + 1].localHeaderOffset : bytes.count))
+            bounds.append((record.end, i + 1 < known.count ? known[i + 1].localHeaderOffset : bytes.count))
         }
         for (start, end) in bounds where !reachedLimit {
             var offset = start
@@ -89,7 +90,7 @@ public struct ZipCatalogue: Sendable {
                         reachedLimit = true
                         break
                     }
-                    offset += max(1, record.localHeaderSize + record.compressedSize)
+                    offset = max(offset + 1, record.end)
                 } else {
                     offset += 1
                 }
@@ -148,10 +149,10 @@ public struct ZipCatalogue: Sendable {
             compressedSize: Int(compressed), size: Int(size), flags: flags, method: method,
             localHeaderOffset: localOffset, localHeaderSize: 0, position: position)
         // The local header's length, for the overlap check and extraction (0 if it cannot be read).
-        if reader.u32le(localOffset) == localMagic, let n = reader.u16le(localOffset + 26),
-            let e = reader.u16le(localOffset + 28)
+        if reader.u32le(localOffset) == localMagic,
+            let (nameLength, extraLength) = localLengths(reader, at: localOffset)
         {
-            record.localHeaderSize = localHeaderSize + Int(n) + Int(e)
+            record.localHeaderSize = localHeaderSize + nameLength + extraLength
         }
         guard next <= reader.count else { return (record, reader.count) }
         return (record, next)
@@ -162,8 +163,7 @@ public struct ZipCatalogue: Sendable {
     private static func localRecord(_ reader: ByteReader, at offset: Int, position: Int) -> ZipRecord? {
         guard let flags = reader.u16le(offset + 6), let method = reader.u16le(offset + 8),
             let compressed = reader.u32le(offset + 18), let size = reader.u32le(offset + 22),
-            let nameLength = reader.u16le(offset + 26).map(Int.init),
-            let extraLength = reader.u16le(offset + 28).map(Int.init)
+            let (nameLength, extraLength) = localLengths(reader, at: offset)
         else { return nil }
         let remaining = reader.count - offset - localHeaderSize
         guard remaining > nameLength, remaining - nameLength > extraLength, flags & 8 == 0 else { return nil }
@@ -173,6 +173,12 @@ public struct ZipCatalogue: Sendable {
             name: name(reader, at: offset + localHeaderSize, length: nameLength),
             compressedSize: Int(compressed), size: Int(size), flags: flags, method: method,
             localHeaderOffset: offset, localHeaderSize: headerSize, position: position)
+    }
+
+    /// The name and extra field lengths of the local header at `offset`.
+    private static func localLengths(_ reader: ByteReader, at offset: Int) -> (name: Int, extra: Int)? {
+        guard let name = reader.u16le(offset + 26), let extra = reader.u16le(offset + 28) else { return nil }
+        return (Int(name), Int(extra))
     }
 
     private static func name(_ reader: ByteReader, at offset: Int, length: Int) -> [UInt8] {
@@ -185,8 +191,7 @@ public struct ZipCatalogue: Sendable {
     private static func overlaps(_ sorted: [ZipRecord]) -> Bool {
         var count = 0
         for (previous, current) in zip(sorted, sorted.dropFirst()) {
-            let previousEnd = previous.localHeaderOffset + previous.localHeaderSize + previous.compressedSize
-            guard current.localHeaderOffset + 2 < previousEnd else { continue }
+            guard current.localHeaderOffset + 2 < previous.end else { continue }
             count += 1
             let duplicate =
                 current.localHeaderOffset == previous.localHeaderOffset
