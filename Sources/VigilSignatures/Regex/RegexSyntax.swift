@@ -23,9 +23,7 @@ public struct RegexOptions: Sendable, Equatable {
     /// POSIX extended syntax (`regcomp` with `REG_EXTENDED`, as `.cdb` name patterns use): `.` matches any
     /// byte, `$` only the very end, a backslash is literal inside a class, and PCRE's additions (`(?`,
     /// letter escapes such as `\d`, a quantifier on a quantifier) are refused.
-    public var posixExtended = false {
-        didSet { if posixExtended { (dotAll, dollarEndOnly) = (true, true) } }
-    }
+    public var posixExtended = false
 }
 
 /// A zero-width assertion.
@@ -215,11 +213,11 @@ struct RegexParser {
             index += 1
             return inner
         case UInt8(ascii: "["): return .bytes(try characterClass())
-        case UInt8(ascii: "."): return .bytes(ByteSet { options.dotAll || $0 != 0x0A })
+        case UInt8(ascii: "."): return .bytes(ByteSet { options.dotAll || options.posixExtended || $0 != 0x0A })
         case UInt8(ascii: "^"): return .assertion(options.multiline ? .lineStart : .textStart)
         case UInt8(ascii: "$"):
             if options.multiline { return .assertion(.lineEnd) }
-            return .assertion(options.dollarEndOnly ? .textEnd : .textEndOrFinalNewline)
+            return .assertion(options.dollarEndOnly || options.posixExtended ? .textEnd : .textEndOrFinalNewline)
         case UInt8(ascii: "\\"): return try escape(inClass: false).node
         case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"): throw fail("quantifier without an operand")
         default: return .bytes(literal(c))
