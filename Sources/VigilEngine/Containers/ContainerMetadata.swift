@@ -15,8 +15,13 @@ struct MemberMetadata {
 }
 
 extension FileType {
-    /// Whether clamscan's reader for this type checks a member's metadata before the MaxFiles limit.
+    /// Whether clamscan's reader for this type checks a member's metadata before the MaxFiles limit (the
+    /// others check it after).
     var checksMetadataFirst: Bool { [.cab, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC].contains(self) }
+
+    /// Whether clamscan's reader for this type stops at an empty member once MaxFiles is reached (the others
+    /// pass over empty members, which are not scanned and do not count).
+    var stopsAtEmptyMemberPastLimit: Bool { [.posixTar, .oldTar, .sevenZip].contains(self) }
 
     /// What clamscan tells `.cdb` signatures about a member libarchive read from a container of this type,
     /// numbered as clamscan's own reader for the type numbers it (`regularPosition` counts the regular

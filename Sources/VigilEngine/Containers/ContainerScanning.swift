@@ -134,10 +134,9 @@ extension Scanner {
                 return false
             }
             // An empty member is not scanned and does not count as a file (clamscan skips it), but its
-            // metadata is checked. clamscan's cpio and cab readers check a member's metadata before the file
-            // limit, the others after it; its tar and 7z readers stop at an empty member once the limit is reached.
+            // metadata is checked; each reader has its own order of checks at the limit.
             let empty = member.data.isEmpty && !member.isEncrypted && !member.truncated
-            let full = empty && [.posixTar, .oldTar, .sevenZip].contains(type) && context.files == limits.maxFiles
+            let full = empty && type.stopsAtEmptyMemberPastLimit && context.files == limits.maxFiles
             let overLimit = context.files + (empty ? 0 : 1) > limits.maxFiles || full
             regularMembers += 1
             if !overLimit || type.checksMetadataFirst,
