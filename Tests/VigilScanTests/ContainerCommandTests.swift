@@ -45,6 +45,16 @@ struct ContainerCommandTests {
         #expect(refused.stderr.contains("bad.cdb:1:23: invalid encryption flag '2'"))
     }
 
+    /// `Heuristics.Zip.OverlappingFiles` is on by default, as in clamscan; `--heuristic-alerts=no` turns it off.
+    @Test func heuristicAlertsOption() throws {
+        let bomb = try dir.write("bomb.zip", RawZip.nested(depth: 7, payload: Array("x".utf8)))
+        #expect(try Vigil.run(["scan", "--no-summary", bomb]).stdout == "\(bomb): Heuristics.Zip.OverlappingFiles FOUND\n")
+        #expect(try Vigil.run(["scan", "--no-summary", "--heuristic-alerts=no", bomb]).stdout == "\(bomb): OK\n")
+        let bad = try Vigil.run(["scan", "--heuristic-alerts=maybe", bomb])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--heuristic-alerts: expected yes or no"))
+    }
+
     @Test func limitOptionsAndHeuristics() throws {
         var nested = TestContent.eicar
         for depth in 0..<3 { nested = ArchiveWriter.zip([("level\(depth)", nested)]) }
