@@ -48,6 +48,25 @@ struct ContainerScanTests {
         #expect(found.first?.chain == ["readme.txt (resource fork)"])
     }
 
+    /// Mail, TNEF, RTF and HTML: an attachment's decoded content is scanned, under the chain of its name
+    /// (a zip inside a mail is unpacked in turn).
+    @Test func messagesAndDocuments() throws {
+        let engine = try engine()
+        let zip = ArchiveWriter.zip([("eicar.com", TestContent.eicar)])
+        let mail = "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+            + "Content-Type: application/zip; name=\"invoice.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + MessageEncoders.base64(zip) + "\r\n--b--\r\n"
+        let found = scan(Array(mail.utf8), engine)
+        #expect(found.map(\.name) == ["Eicar-Test-Signature"])
+        #expect(found.first?.chain == ["invoice.zip", "eicar.com"])
+        let tnef = MessageEncoders.tnef([("notes.txt", Self.padding), ("m.txt", Self.marker)])
+        #expect(scan(tnef, engine).map { "\($0.name)@\($0.chain)" } == ["Marker@[\"m.txt\"]"])
+        let rtf = MessageEncoders.rtf(packaging: Self.marker, name: "m.bin")
+        #expect(scan(Array(rtf.utf8), engine).map(\.chain) == [["m.bin"]])
+        let html = "<html><body><a href=\"data:text/plain;base64,\(MessageEncoders.base64(Self.marker))\">x</a>"
+        #expect(scan(Array(html.utf8), engine).map(\.name) == ["Marker"])
+    }
+
     @Test func everyMemberWithAllMatchFirstOnlyWithout() throws {
         let engine = try engine()
         let zip = ArchiveWriter.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])

@@ -58,6 +58,10 @@ extension FileType {
             .libarchive(.archive)
         case .msSZDD: .szdd
         case .binHex: .binHex
+        case .mail: .mail
+        case .rtf: .rtf
+        case .tnef: .tnef
+        case .html: .dataURLs
         default: nil
         }
     }
@@ -77,7 +81,7 @@ enum MemberReader {
     /// libarchive, as an archive or as one compressed stream.
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
-    case szdd, binHex
+    case szdd, binHex, mail, rtf, tnef, dataURLs
 
     /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
     func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
@@ -88,6 +92,14 @@ enum MemberReader {
             if let member = SZDD.expand(data, maximumSize: maximumSize) { _ = visit(member) }
         case .binHex:
             for member in BinHex.decode(data, maximumSize: maximumSize) where !visit(member) { return }
+        case .mail:
+            Mail.forEachPart(in: data, maximumSize: maximumSize, visit)
+        case .rtf:
+            RTF.forEachObject(in: data, maximumSize: maximumSize, visit)
+        case .tnef:
+            TNEF.forEachAttachment(in: data, maximumSize: maximumSize, visit)
+        case .dataURLs:
+            DataURL.forEachURL(in: data, maximumSize: maximumSize, visit)
         }
     }
 }
