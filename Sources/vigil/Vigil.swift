@@ -88,6 +88,9 @@ struct Scan: ParsableCommand {
         help: "Report encrypted archive members as Heuristics.Encrypted.<Format>.")
     var alertEncrypted = false
 
+    @Flag(name: .customLong("alert-macros"), help: "Report OLE2 files with VBA macros as Heuristics.OLE2.ContainsMacros.VBA.")
+    var alertMacros = false
+
     @Option(name: .customLong("heuristic-alerts"),
         help: "yes (default) or no: heuristic alerts needing no other option (Heuristics.Zip.OverlappingFiles).")
     var heuristicAlerts: String = "yes"
@@ -128,6 +131,7 @@ struct Scan: ParsableCommand {
         configuration.limits.maxScanTime = .milliseconds(maxScanTime)
         configuration.limits.alertExceedsMax = alertExceedsMax
         configuration.limits.alertEncrypted = alertEncrypted
+        configuration.limits.alertMacros = alertMacros
         configuration.limits.heuristicAlerts = heuristicAlerts == "yes"
         configuration.progress = !noProgress
         let status = ScanCommand.run(configuration)

@@ -67,6 +67,24 @@ struct ContainerScanTests {
         #expect(scan(Array(html.utf8), engine).map(\.name) == ["Marker"])
     }
 
+    /// OLE2: streams, and VBA macro source decompressed and scanned as text; `--alert-macros` reports the
+    /// macros, after any signature's detection (checked against clamscan 1.4.6 on the same file).
+    @Test func ole2StreamsAndMacros() throws {
+        let engine = try engine()
+        let source = "Sub AutoOpen()\r\n    Shell \"MARKERTEXT\"\r\nEnd Sub\r\n"
+        let document = CompoundFileWriter.build([("WordDocument", Self.padding)]
+            + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", source)]))
+        #expect(scan(document, engine).map(\.chain) == [["Macros/VBA/Module1"]])
+        var limits = ScanLimits()
+        limits.alertMacros = true
+        #expect(scan(document, engine, allMatch: true, limits: limits).map(\.name)
+            == ["Marker", "Heuristics.OLE2.ContainsMacros.VBA"])
+        let harmless = CompoundFileWriter.build([("WordDocument", Self.padding)]
+            + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "x = 1")]))
+        #expect(scan(harmless, engine, limits: limits).map(\.name) == ["Heuristics.OLE2.ContainsMacros.VBA"])
+        #expect(scan(harmless, engine).isEmpty)
+    }
+
     @Test func everyMemberWithAllMatchFirstOnlyWithout() throws {
         let engine = try engine()
         let zip = ArchiveWriter.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])

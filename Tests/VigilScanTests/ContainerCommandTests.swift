@@ -55,6 +55,14 @@ struct ContainerCommandTests {
         #expect(bad.stderr.contains("--heuristic-alerts: expected yes or no"))
     }
 
+    @Test func alertMacrosOption() throws {
+        let document = try dir.write("macro.doc", CompoundFileWriter.build([("WordDocument", Array("text".utf8))]
+            + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "Sub AutoOpen()\r\nEnd Sub\r\n")])))
+        #expect(try Vigil.run(["scan", "--no-summary", document]).stdout == "\(document): OK\n")
+        #expect(try Vigil.run(["scan", "--no-summary", "--alert-macros", document]).stdout
+            == "\(document): Heuristics.OLE2.ContainsMacros.VBA FOUND\n")
+    }
+
     @Test func limitOptionsAndHeuristics() throws {
         var nested = TestContent.eicar
         for depth in 0..<3 { nested = ArchiveWriter.zip([("level\(depth)", nested)]) }
@@ -88,7 +96,7 @@ struct ContainerCommandTests {
             "clam.exe", "clam.zip", "clam.7z", "clam.cab", "clam.tar.gz", "clam_cache_emax.tgz", "clam.exe.bz2",
             "clam.bz2.zip", "clam.bin-be.cpio", "clam.bin-le.cpio", "clam.newc.cpio", "clam.odc.cpio",
             "clam.exe.szdd", "clam.exe.binhex", "clam.mail", "clam.exe.mbox.base64", "clam.exe.mbox.uu", "clam.tnef",
-            "clam.exe.rtf", "clam.exe.html",
+            "clam.exe.rtf", "clam.exe.html", "clam.ole.doc", "clam.ppt",
         ]
         let run = try Vigil.run(["scan", "--no-summary", "-i"] + expected.map { "\(root)/\($0)" })
         #expect(run.lines.filter { !$0.isEmpty }.sorted() == expected.map { "\(root)/\($0): ClamAV-Test-File FOUND" }.sorted())

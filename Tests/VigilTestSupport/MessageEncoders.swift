@@ -74,11 +74,17 @@ public enum MessageEncoders {
             + "{\\*\\objdata \r\n" + lines.joined(separator: "\r\n") + "\r\n}}\\pard After\\par }\r\n"
     }
 
+    /// The native data of a `Package` object holding `file` (also the content of an `Ole10Native` stream,
+    /// after its size).
+    public static func packageNative(_ file: [UInt8], name: String) -> [UInt8] {
+        let path = Array("C:\\Temp\\\(name)".utf8) + [0]
+        let native: [UInt8] = [2, 0] + Array(name.utf8) + [0] + path + le32(0x0003_0000)
+        return native + le32(path.count) + path + le32(file.count) + file + [0, 0]
+    }
+
     /// An OLE 1.0 embedded object of class `Package` holding `file`.
     public static func packageObject(_ file: [UInt8], name: String) -> [UInt8] {
-        let path = Array("C:\\Temp\\\(name)".utf8) + [0]
-        var native: [UInt8] = [2, 0] + Array(name.utf8) + [0] + path + le32(0x0003_0000)
-        native += le32(path.count) + path + le32(file.count) + file + [0, 0]
+        let native = packageNative(file, name: name)
         let className = Array("Package".utf8) + [0]
         return le32(0x0501) + le32(2) + le32(className.count) + className + le32(0) + le32(0) + le32(native.count) + native
     }

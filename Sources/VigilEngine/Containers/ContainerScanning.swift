@@ -62,6 +62,7 @@ extension FileType {
         case .rtf: .rtf
         case .tnef: .tnef
         case .html: .dataURLs
+        case .ole2: .ole2
         default: nil
         }
     }
@@ -81,7 +82,7 @@ enum MemberReader {
     /// libarchive, as an archive or as one compressed stream.
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
-    case szdd, binHex, mail, rtf, tnef, dataURLs
+    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2
 
     /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
     func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
@@ -100,6 +101,8 @@ enum MemberReader {
             TNEF.forEachAttachment(in: data, maximumSize: maximumSize, visit)
         case .dataURLs:
             DataURL.forEachURL(in: data, maximumSize: maximumSize, visit)
+        case .ole2:
+            OLE2.forEachStream(in: data, maximumSize: maximumSize, visit)
         }
     }
 }
@@ -178,6 +181,7 @@ extension Scanner {
                 return false
             }
             context.scanned += member.data.count
+            if member.isMacro, limits.alertMacros { report("Heuristics.OLE2.ContainsMacros.VBA", kind: .heuristic, &context) }
             return !member.data.withUnsafeBytes { scanObject($0, &context) } && !context.stopped
         }
     }

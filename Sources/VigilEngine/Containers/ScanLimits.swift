@@ -15,6 +15,8 @@ public struct ScanLimits: Sendable, Equatable {
     public var alertExceedsMax = false
     /// `--alert-encrypted`: an encrypted member is reported as `Heuristics.Encrypted.<Format>`.
     public var alertEncrypted = false
+    /// `--alert-macros`: an OLE2 file with VBA macros is reported as `Heuristics.OLE2.ContainsMacros.VBA`.
+    public var alertMacros = false
 
     /// Heuristic alerts that need no option in clamscan (`Heuristics.Zip.OverlappingFiles`): on, as clamscan's
     /// `--heuristic-alerts` is by default.

@@ -14,6 +14,8 @@ public struct ArchiveMember: Sendable {
     public var size: Int
     /// Its index among every entry of the archive, directories and links included, from 0.
     public var index: Int
+    /// Whether it is the source of a VBA macro module (reported with `--alert-macros`).
+    public var isMacro = false
 }
 
 /// Why an archive could not be read to its end.
