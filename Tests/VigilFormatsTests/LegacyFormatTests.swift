@@ -53,4 +53,28 @@ import VigilTestSupport
             BinHex.decode($0, maximumSize: 100)
         }.isEmpty)
     }
+
+    static func sisFiles(_ file: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
+        var members: [ArchiveMember] = []
+        file.withUnsafeBytes { SIS.forEachFile(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        return members
+    }
+
+    @Test func sisFiles() {
+        let readme = Array("read me\n".utf8)
+        let file = LegacyEncoders.sis([("!:\\system\\apps\\a.app", [Self.content]),
+            ("!:\\readme.txt", [readme, Self.content])], languages: 2)
+        let members = Self.sisFiles(file)
+        #expect(members.map(\.name) == ["!:\\system\\apps\\a.app", "!:\\readme.txt", "!:\\readme.txt"])
+        #expect(members.map(\.data) == [Self.content, readme, Self.content])
+        let stored = LegacyEncoders.sis([("x", [Self.content])], compress: false)
+        #expect(Self.sisFiles(stored).map(\.data) == [Self.content])
+        let capped = Self.sisFiles(file, maximumSize: 100)
+        #expect(capped.first?.truncated == true && capped.first?.data.isEmpty == true)
+        for cut in stride(from: 0, to: file.count, by: 5) { _ = Self.sisFiles(Array(file.prefix(cut))) }
+        var lying = file
+        lying[20] = 0xFF  // 255 files promised, 2 present
+        lying[21] = 0xFF
+        #expect(Self.sisFiles(lying).count == 3)
+    }
 }

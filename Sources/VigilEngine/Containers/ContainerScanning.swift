@@ -63,6 +63,7 @@ extension FileType {
         case .tnef: .tnef
         case .html: .dataURLs
         case .ole2: .ole2
+        case .sis: .sis
         default: nil
         }
     }
@@ -82,7 +83,7 @@ enum MemberReader {
     /// libarchive, as an archive or as one compressed stream.
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
-    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2
+    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis
 
     /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
     func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
@@ -103,6 +104,8 @@ enum MemberReader {
             DataURL.forEachURL(in: data, maximumSize: maximumSize, visit)
         case .ole2:
             OLE2.forEachStream(in: data, maximumSize: maximumSize, visit)
+        case .sis:
+            SIS.forEachFile(in: data, maximumSize: maximumSize, visit)
         }
     }
 }
