@@ -96,7 +96,7 @@ struct ContainerCommandTests {
             "clam.exe", "clam.zip", "clam.7z", "clam.cab", "clam.tar.gz", "clam_cache_emax.tgz", "clam.exe.bz2",
             "clam.bz2.zip", "clam.bin-be.cpio", "clam.bin-le.cpio", "clam.newc.cpio", "clam.odc.cpio",
             "clam.exe.szdd", "clam.exe.binhex", "clam.mail", "clam.exe.mbox.base64", "clam.exe.mbox.uu", "clam.tnef",
-            "clam.exe.rtf", "clam.exe.html", "clam.ole.doc", "clam.ppt", "clam.sis",
+            "clam.exe.rtf", "clam.exe.html", "clam.ole.doc", "clam.ppt", "clam.sis", "clam.arj",
         ]
         let run = try Vigil.run(["scan", "--no-summary", "-i"] + expected.map { "\(root)/\($0)" })
         #expect(run.lines.filter { !$0.isEmpty }.sorted() == expected.map { "\(root)/\($0): ClamAV-Test-File FOUND" }.sorted())

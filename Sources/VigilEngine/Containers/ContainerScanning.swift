@@ -64,6 +64,7 @@ extension FileType {
         case .html: .dataURLs
         case .ole2: .ole2
         case .sis: .sis
+        case .arj: .arj
         default: nil
         }
     }
@@ -83,7 +84,7 @@ enum MemberReader {
     /// libarchive, as an archive or as one compressed stream.
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
-    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis
+    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj
 
     /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
     func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
@@ -106,6 +107,8 @@ enum MemberReader {
             OLE2.forEachStream(in: data, maximumSize: maximumSize, visit)
         case .sis:
             SIS.forEachFile(in: data, maximumSize: maximumSize, visit)
+        case .arj:
+            ARJ.forEachFile(in: data, maximumSize: maximumSize, visit)
         }
     }
 }
