@@ -65,6 +65,7 @@ extension FileType {
         case .ole2: .ole2
         case .sis: .sis
         case .arj: .arj
+        case .msexe: .embedded
         default: nil
         }
     }
@@ -85,6 +86,8 @@ enum MemberReader {
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
     case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj
+    /// Installers and archives embedded in an executable.
+    case embedded
 
     /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
     func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
@@ -109,6 +112,8 @@ enum MemberReader {
             SIS.forEachFile(in: data, maximumSize: maximumSize, visit)
         case .arj:
             ARJ.forEachFile(in: data, maximumSize: maximumSize, visit)
+        case .embedded:
+            EmbeddedObjects.forEachMember(in: data, maximumSize: maximumSize, visit)
         }
     }
 }

@@ -108,11 +108,28 @@ public struct OLE2 {
             let entry = ByteReader(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 128)]))
             let nameBytes = min(Int(entry.u16le(64) ?? 0), 64)
             let units = (0..<(nameBytes / 2)).compactMap { entry.u16le($0 * 2) }.prefix { $0 != 0 }
-            return Entry(name: String(decoding: units, as: UTF16.self), type: entry.u8(66) ?? 0,
+            return Entry(name: Self.decodedName(Array(units)), type: entry.u8(66) ?? 0,
                 left: entry.u32le(68) ?? Self.noStream, right: entry.u32le(72) ?? Self.noStream,
                 child: entry.u32le(76) ?? Self.noStream, start: entry.u32le(116) ?? Self.endOfChain,
                 size: Int(entry.u32le(120) ?? 0))
         }
+    }
+
+    /// A directory entry's name, with MSI's packed stream names unpacked: a character from U+3800 holds two
+    /// of 64 name characters, from U+4800 one, and U+4840 marks a table (`!`).
+    static func decodedName(_ units: [UInt16]) -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._".utf16)
+        var decoded: [UInt16] = []
+        for unit in units {
+            switch unit {
+            case 0x3800..<0x4800:
+                decoded += [alphabet[Int(unit - 0x3800) & 0x3F], alphabet[Int(unit - 0x3800) >> 6 & 0x3F]]
+            case 0x4800..<0x4840: decoded.append(alphabet[Int(unit - 0x4800)])
+            case 0x4840: decoded.append(UInt16(UInt8(ascii: "!")))
+            default: decoded.append(unit)
+            }
+        }
+        return String(decoding: decoded, as: UTF16.self)
     }
 
     /// The streams of the directory tree, depth first from the root, with their paths.

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import VigilFormats
+import VigilTestSupport
+
+/// NSIS, InstallShield and embedded cabinets, on installers the tests build.
+@Suite struct InstallerTests {
+    static let script = Array("NSIS script: install things\n".utf8) + TestContent.noise(500, seed: 1)
+    static let payload = Array(repeating: Array("a file inside the installer\n".utf8), count: 40).flatMap { $0 }
+        + TestContent.noise(3000, seed: 2)
+
+    static func embedded(_ data: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
+        var members: [ArchiveMember] = []
+        data.withUnsafeBytes { EmbeddedObjects.forEachMember(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        return members
+    }
+
+    @Test(arguments: [InstallerEncoders.NSISCompression.stored, .deflate, .lzma], [false, true])
+    func nsisBlocks(compression: InstallerEncoders.NSISCompression, solid: Bool) {
+        guard compression != .stored || !solid else { return }
+        let nsis = InstallerEncoders.nsis([Self.script, Self.payload], compression: compression, solid: solid)
+        let members = Self.embedded(PEBuilder.build() + nsis)
+        #expect(members.map(\.data) == [Self.script, Self.payload])
+        #expect(members.map(\.name) == ["NSIS script", "NSIS block 1"])
+        for cut in stride(from: 0, to: nsis.count, by: 53) { _ = Self.embedded(PEBuilder.build() + nsis.prefix(cut)) }
+    }
+
+    @Test func installShieldMSIFiles() {
+        let data = InstallerEncoders.installShieldMSI([("setup.exe", Self.payload), ("clam.exe409.bmp", Self.script)])
+        let members = Self.embedded(PEBuilder.build() + data)
+        #expect(members.map(\.name) == ["setup.exe", "clam.exe409.bmp"])
+        #expect(members.map(\.data) == [Self.payload, Self.script])
+        let capped = Self.embedded(PEBuilder.build() + data, maximumSize: 100)
+        #expect(capped.map(\.truncated) == [true, true])
+        for cut in stride(from: 0, to: data.count, by: 61) { _ = Self.embedded(PEBuilder.build() + data.prefix(cut)) }
+    }
+
+    @Test func installShieldOverlay() {
+        let file = InstallerEncoders.installShieldOverlay([("clam.exe", Self.payload), ("readme.txt", Self.script)])
+        let members = Self.embedded(file + [0])
+        #expect(members.map(\.name) == ["clam.exe", "readme.txt"])
+        #expect(members.map(\.data) == [Self.payload, Self.script])
+        // A file must end before the overlay does (clamscan's bound): the last one, ending the file, is left.
+        #expect(Self.embedded(file).map(\.name) == ["clam.exe"])
+        // A size that runs past the end ends the listing.
+        let lying = PEBuilder.build() + Array("a\u{0}b\u{0}1\u{0}99999999\u{0}short".utf8)
+        #expect(Self.embedded(lying).isEmpty)
+        // 64-bit executables are not read (as clamscan).
+        #expect(Self.embedded(PEBuilder.build(is64: true) + Array("x\u{0}y\u{0}1\u{0}3\u{0}abc".utf8)).isEmpty)
+    }
+
+    @Test func embeddedCabinet() throws {
+        let cab = try #require(FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.cab"),
+            "install clamav-testfiles")
+        let members = Self.embedded(PEBuilder.build() + Array(cab))
+        let clam = try #require(FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.exe"))
+        #expect(members.map(\.data) == [Array(clam)])
+    }
+}
