@@ -3,10 +3,13 @@ import CVigilZlib
 /// Zip archives written byte by byte, for the shapes libarchive's writer will not make: members the central
 /// directory does not list, sizes deferred to a data descriptor, records that overlap.
 public enum RawZip {
-    /// One stored member.
+    /// One member, stored unless `method` and `packed` say how its data was compressed.
     public struct Entry: Sendable {
         public var name: String
         public var data: [UInt8]
+        /// The compression method, and the compressed data (`nil`: the data stored).
+        public var method: UInt16 = 0
+        public var packed: [UInt8]?
         /// General-purpose flags (bit 0: encrypted; bit 3: sizes in a data descriptor after the data).
         public var flags: UInt16
         /// Whether the central directory lists it.
@@ -17,6 +20,12 @@ public enum RawZip {
             self.data = data
             self.flags = flags
             self.listed = listed
+        }
+
+        public init(_ name: String, _ data: [UInt8], method: UInt16, packed: [UInt8], flags: UInt16 = 0) {
+            self.init(name, data, flags: flags)
+            self.method = method
+            self.packed = packed
         }
     }
 
@@ -29,16 +38,18 @@ public enum RawZip {
             let offset = body.count
             let deferred = entry.flags & 8 != 0
             let crc = checksum(entry.data)
+            let stored = entry.packed ?? entry.data
             body +=
                 localHeader(
                     entry.name, size: deferred ? 0 : entry.data.count, crc: deferred ? 0 : crc,
-                    flags: entry.flags) + entry.data
+                    flags: entry.flags, method: entry.method, packed: deferred ? 0 : stored.count) + stored
             if deferred {
-                body += le32(0x0807_4b50) + le32(crc) + le32(UInt32(entry.data.count)) + le32(UInt32(entry.data.count))
+                body += le32(0x0807_4b50) + le32(crc) + le32(UInt32(stored.count)) + le32(UInt32(entry.data.count))
             }
             if entry.listed {
                 central += centralHeader(
-                    entry.name, size: entry.data.count, crc: crc, flags: entry.flags, offset: offset)
+                    entry.name, size: entry.data.count, crc: crc, flags: entry.flags, offset: offset,
+                    method: entry.method, packed: stored.count)
                 listed += 1
             }
         }
@@ -69,14 +80,18 @@ public enum RawZip {
         UInt32(data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
     }
 
-    static func localHeader(_ name: String, size: Int, crc: UInt32, flags: UInt16) -> [UInt8] {
-        le32(0x0403_4b50) + le16(10) + le16(flags) + le16(0) + le32(0) + le32(crc) + le32(UInt32(size))
+    static func localHeader(_ name: String, size: Int, crc: UInt32, flags: UInt16, method: UInt16 = 0,
+        packed: Int? = nil) -> [UInt8]
+    {
+        le32(0x0403_4b50) + le16(10) + le16(flags) + le16(method) + le32(0) + le32(crc) + le32(UInt32(packed ?? size))
             + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + Array(name.utf8)
     }
 
-    static func centralHeader(_ name: String, size: Int, crc: UInt32, flags: UInt16, offset: Int) -> [UInt8] {
-        le32(0x0201_4b50) + le16(20) + le16(10) + le16(flags) + le16(0) + le32(0) + le32(crc) + le32(UInt32(size))
-            + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + le16(0) + le16(0) + le16(0)
+    static func centralHeader(_ name: String, size: Int, crc: UInt32, flags: UInt16, offset: Int,
+        method: UInt16 = 0, packed: Int? = nil) -> [UInt8]
+    {
+        le32(0x0201_4b50) + le16(20) + le16(10) + le16(flags) + le16(method) + le32(0) + le32(crc)
+            + le32(UInt32(packed ?? size)) + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + le16(0) + le16(0) + le16(0)
             + le32(0) + le32(UInt32(offset)) + Array(name.utf8)
     }
 

@@ -53,8 +53,8 @@ extension FileType {
     var memberReader: MemberReader? {
         switch self {
         case .gzip, .bzip2, .xz: .libarchive(.compressedStream)
-        case .zip, .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660,
-            .xar, .lhaLzh, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP:
+        case .zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP: .zip
+        case .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar, .lhaLzh:
             .libarchive(.archive)
         case .msSZDD: .szdd
         case .binHex: .binHex
@@ -86,6 +86,8 @@ enum MemberReader {
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
     case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj
+    /// Zip: libarchive, or Vigil's own reader for the methods libarchive cannot read (implode, Deflate64).
+    case zip
     /// Installers and archives embedded in an executable.
     case embedded
 
@@ -94,6 +96,13 @@ enum MemberReader {
         switch self {
         case .libarchive(let kind):
             try? ArchiveReader.forEachMember(in: data, as: kind, maximumSize: maximumSize, visit)
+        case .zip:
+            let catalogue = ZipCatalogue(data, maximumRecords: .max)
+            if ZipReader.isNeeded(for: catalogue) {
+                ZipReader.forEachMember(in: data, catalogue: catalogue, maximumSize: maximumSize, visit)
+            } else {
+                try? ArchiveReader.forEachMember(in: data, as: .archive, maximumSize: maximumSize, visit)
+            }
         case .szdd:
             if let member = SZDD.expand(data, maximumSize: maximumSize) { _ = visit(member) }
         case .binHex:

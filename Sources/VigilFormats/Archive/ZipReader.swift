@@ -1,0 +1,41 @@
+/// Zip members read from the zip's own headers (``ZipCatalogue``), for the archives libarchive cannot read:
+/// those with implode (method 6) or Deflate64 (method 9) members. Members come in clamscan's extraction
+/// order (by local header, duplicates once); stored, deflate, implode and Deflate64 data is decompressed,
+/// encrypted members are flagged and not read, other methods give no data.
+public enum ZipReader {
+    static let ownMethods: Set<UInt16> = [6, 9]
+
+    /// Whether the archive needs Vigil's own reader: one of its records uses a method libarchive cannot read.
+    public static func isNeeded(for catalogue: ZipCatalogue) -> Bool {
+        catalogue.records.contains { ownMethods.contains($0.method) && !$0.isEncrypted }
+    }
+
+    /// Calls `visit` with each member of the zip in `data` described by `catalogue`, each at most `maximumSize`
+    /// bytes, until it returns false. A member whose data is damaged gives no data.
+    public static func forEachMember(in data: UnsafeRawBufferPointer, catalogue: ZipCatalogue, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool)
+    {
+        for (index, record) in catalogue.extractionOrder.enumerated() {
+            let isDirectory = record.name.last == UInt8(ascii: "/") && record.size == 0
+            let start = record.localHeaderOffset + record.localHeaderSize
+            guard !isDirectory, start <= data.count else { continue }
+            let input = UnsafeRawBufferPointer(rebasing: data[start..<min(data.count, start + record.compressedSize)])
+            var member = ArchiveMember(name: record.text, data: [], truncated: record.size > maximumSize,
+                isEncrypted: record.isEncrypted, size: record.size, index: index)
+            if !record.isEncrypted, !member.truncated { member.data = content(input, record, maximumSize: maximumSize) }
+            if !visit(member) { return }
+        }
+    }
+
+    /// A record's data decompressed, at most `maximumSize` bytes; empty when it cannot be.
+    static func content(_ input: UnsafeRawBufferPointer, _ record: ZipRecord, maximumSize: Int) -> [UInt8] {
+        let limit = min(record.size, maximumSize)
+        switch record.method {
+        case 0: return Array(input.prefix(limit))
+        case 8: return (try? Inflate.decompress(input, format: .raw, maxOutputSize: limit).bytes) ?? []
+        case 6: return (try? Implode.decompress(input, flags: record.flags, size: record.size, maximumSize: limit)) ?? []
+        case 9: return (try? Deflate64.decompress(input, maximumSize: limit)) ?? []
+        default: return []
+        }
+    }
+}
