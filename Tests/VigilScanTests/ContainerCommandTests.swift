@@ -55,6 +55,21 @@ struct ContainerCommandTests {
         #expect(bad.stderr.contains("--heuristic-alerts: expected yes or no"))
     }
 
+    /// A 42.zip-style bomb (16 × 16 members of 8 MiB of zeros: 2 GiB from 2 MB) ends with a verdict in
+    /// bounded time and memory: MaxScanSize stops the descent, and peak memory (GNU time's maximum resident
+    /// set) stays under 512 MB.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")), .timeLimit(.minutes(2)))
+    func zipBombEndsInBoundedMemory() throws {
+        let zeros = [UInt8](repeating: 0, count: 8 << 20)
+        let level1 = ArchiveWriter.zip((0..<16).map { ("zeros\($0).bin", zeros) })
+        let bomb = try dir.write("42.zip", ArchiveWriter.zip((0..<16).map { ("level\($0).zip", level1) }))
+        let run = try Vigil.runProgram("/usr/bin/time", ["-f", "%M", Vigil.executable, "scan", "--no-summary",
+            "--alert-exceeds-max", bomb])
+        #expect(run.stdout == "\(bomb): Heuristics.Limits.Exceeded.MaxScanSize FOUND\n")
+        let kilobytes = try #require(run.stderr.split(separator: "\n").last.flatMap { Int($0) })
+        #expect(kilobytes < 512 * 1024, "peak memory \(kilobytes / 1024) MB")
+    }
+
     @Test func alertMacrosOption() throws {
         let document = try dir.write("macro.doc", CompoundFileWriter.build([("WordDocument", Array("text".utf8))]
             + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "Sub AutoOpen()\r\nEnd Sub\r\n")])))
