@@ -85,6 +85,23 @@ struct ContainerScanTests {
         #expect(scan(harmless, engine).isEmpty)
     }
 
+    /// PDF: each stream decoded is a member; an encrypted PDF raises `Heuristics.Encrypted.PDF` with
+    /// `--alert-encrypted`.
+    @Test func pdfStreams() throws {
+        let engine = try engine()
+        var builder = PDFBuilder()
+        builder.object(1, "<< /Type /Catalog >>")
+        builder.stream(2, Self.padding, filters: [.flate])
+        builder.stream(3, Self.marker, filters: [.asciiHex, .flate])
+        let pdf = builder.finished()
+        #expect(scan(pdf, engine).map(\.chain) == [["obj 3 0"]])
+        var limits = ScanLimits()
+        limits.alertEncrypted = true
+        let encrypted = builder.finished(trailer: " /Encrypt 9 0 R")
+        #expect(scan(encrypted, engine, allMatch: true, limits: limits).map(\.name) == ["Marker", "Heuristics.Encrypted.PDF"])
+        #expect(scan(pdf, engine, allMatch: true, limits: limits).map(\.name) == ["Marker"])
+    }
+
     @Test func everyMemberWithAllMatchFirstOnlyWithout() throws {
         let engine = try engine()
         let zip = ArchiveWriter.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])

@@ -3,7 +3,8 @@ import VigilFormats
 import VigilSignatures
 
 /// Feeds arbitrary bytes to the archive reader (as an archive and as a compressed stream), to the zip catalogue,
-/// the SZDD and BinHex decoders,
+/// the SZDD and BinHex decoders, the implode (flags from the first byte) and Deflate64 decoders, the PDF stream reader,
+/// Vigil's own readers (mail, TNEF, RTF, data: URLs, OLE2, SIS, ARJ, NSIS, InstallShield, embedded objects, zip),
 /// and to the recursive scan with the built-in and a few `.cdb` signatures and small limits: no input may trap,
 /// hang, or grow memory past the limits.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -15,6 +16,24 @@ public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = ZipCatalogue(bytes, maximumRecords: 200).extractionOrder
     _ = SZDD.expand(bytes, maximumSize: 1 << 20)
     _ = BinHex.decode(bytes, maximumSize: 1 << 20)
+    _ = try? Implode.decompress(
+        UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), flags: UInt16(bytes.first ?? 0), size: 1 << 20,
+        maximumSize: 1 << 20)
+    _ = try? Deflate64.decompress(bytes, maximumSize: 1 << 20)
+    PDF.forEachStream(in: bytes, maximumSize: 1 << 20) { _ in true }
+    let any: (ArchiveMember) -> Bool = { _ in true }
+    Mail.forEachPart(in: bytes, maximumSize: 1 << 20, any)
+    TNEF.forEachAttachment(in: bytes, maximumSize: 1 << 20, any)
+    RTF.forEachObject(in: bytes, maximumSize: 1 << 20, any)
+    DataURL.forEachURL(in: bytes, maximumSize: 1 << 20, any)
+    OLE2.forEachStream(in: bytes, maximumSize: 1 << 20, any)
+    SIS.forEachFile(in: bytes, maximumSize: 1 << 20, any)
+    ARJ.forEachFile(in: bytes, maximumSize: 1 << 20, any)
+    NSIS.forEachBlock(in: bytes, maximumSize: 1 << 20, any)
+    InstallShieldMSI.forEachFile(in: bytes, maximumSize: 1 << 20, any)
+    EmbeddedObjects.forEachMember(in: bytes, maximumSize: 1 << 20, any)
+    ZipReader.forEachMember(in: bytes, catalogue: ZipCatalogue(bytes, maximumRecords: 200), maximumSize: 1 << 20, any)
+    _ = PDF.isEncrypted(bytes)
     var limits = ScanLimits()
     limits.maxFileSize = 4 << 20
     limits.maxScanSize = 16 << 20

@@ -66,6 +66,7 @@ extension FileType {
         case .sis: .sis
         case .arj: .arj
         case .msexe: .embedded
+        case .pdf: .pdf
         default: nil
         }
     }
@@ -85,7 +86,7 @@ enum MemberReader {
     /// libarchive, as an archive or as one compressed stream.
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
-    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj
+    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj, pdf
     /// Zip: libarchive, or Vigil's own reader for the methods libarchive cannot read (implode, Deflate64).
     case zip
     /// Installers and archives embedded in an executable.
@@ -123,6 +124,8 @@ enum MemberReader {
             ARJ.forEachFile(in: data, maximumSize: maximumSize, visit)
         case .embedded:
             EmbeddedObjects.forEachMember(in: data, maximumSize: maximumSize, visit)
+        case .pdf:
+            PDF.forEachStream(in: data, maximumSize: maximumSize, visit)
         }
     }
 }
@@ -162,6 +165,10 @@ extension Scanner {
     {
         let limits = context.limits
         if type.isZip, checkZipRecords(data, &context) { return }
+        // Vigil does not decrypt PDFs: every encrypted one is reported (clamscan decrypts an empty password).
+        if type == .pdf, limits.alertEncrypted, PDF.isEncrypted(data) {
+            report("Heuristics.Encrypted.PDF", kind: .heuristic, &context)
+        }
         var regularMembers = 0
         reader.forEachMember(in: data, maximumSize: limits.maxFileSize) { member in
             if ContinuousClock.now >= context.deadline {

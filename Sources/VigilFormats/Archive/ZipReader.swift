@@ -1,7 +1,8 @@
 /// Zip members read from the zip's own headers (``ZipCatalogue``), for the archives libarchive cannot read:
 /// those with implode (method 6) or Deflate64 (method 9) members. Members come in clamscan's extraction
-/// order (by local header, duplicates once); stored, deflate, implode and Deflate64 data is decompressed,
-/// encrypted members are flagged and not read, other methods give no data.
+/// order (by local header, duplicates once); stored, deflate, implode and Deflate64 data is decompressed
+/// (deflate data up to any damage, as clamscan scans it), encrypted members are flagged and not read, other
+/// methods give no data.
 public enum ZipReader {
     static let ownMethods: Set<UInt16> = [6, 9]
 
@@ -11,7 +12,7 @@ public enum ZipReader {
     }
 
     /// Calls `visit` with each member of the zip in `data` described by `catalogue`, each at most `maximumSize`
-    /// bytes, until it returns false. A member whose data is damaged gives no data.
+    /// bytes, until it returns false.
     public static func forEachMember(in data: UnsafeRawBufferPointer, catalogue: ZipCatalogue, maximumSize: Int,
         _ visit: (ArchiveMember) -> Bool)
     {
@@ -32,7 +33,7 @@ public enum ZipReader {
         let limit = min(record.size, maximumSize)
         switch record.method {
         case 0: return Array(input.prefix(limit))
-        case 8: return (try? Inflate.decompress(input, format: .raw, maxOutputSize: limit).bytes) ?? []
+        case 8: return Inflate.decompressPartially(input, format: .raw, maxOutputSize: limit).output.bytes
         case 6: return (try? Implode.decompress(input, flags: record.flags, size: record.size, maximumSize: limit)) ?? []
         case 9: return (try? Deflate64.decompress(input, maximumSize: limit)) ?? []
         default: return []

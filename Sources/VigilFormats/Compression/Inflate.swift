@@ -79,19 +79,30 @@ public enum Inflate {
     public static func decompress(_ input: UnsafeRawBufferPointer, format: Format, maxOutputSize: Int)
         throws(InflateError) -> Output
     {
+        let (output, error) = decompressPartially(input, format: format, maxOutputSize: maxOutputSize)
+        if let error { throw error }
+        return output
+    }
+
+    /// Decompresses as much of one stream as can be: the output up to where the stream ends, breaks, or
+    /// reaches `maxOutputSize` bytes (then exactly that many), and the error that stopped it, if any. Scanners
+    /// read a damaged stream this way, as clamscan scans what a damaged stream gave.
+    public static func decompressPartially(_ input: UnsafeRawBufferPointer, format: Format, maxOutputSize: Int)
+        -> (output: Output, error: InflateError?)
+    {
+        var output: [UInt8] = []
         guard let base = input.baseAddress, !input.isEmpty else {
-            throw InflateError(.truncated, "the compressed stream is empty")
+            return (Output(bytes: [], consumed: 0), InflateError(.truncated, "the compressed stream is empty"))
         }
         var stream = z_stream()
         switch cvigil_inflate_init2(&stream, format.windowBits) {
         case Z_OK: break
-        case Z_MEM_ERROR: throw InflateError(.resources, "zlib could not allocate its state")
-        default: throw InflateError(.corrupt, "zlib refused to start")
+        case Z_MEM_ERROR: return (Output(bytes: [], consumed: 0), InflateError(.resources, "zlib could not allocate its state"))
+        default: return (Output(bytes: [], consumed: 0), InflateError(.corrupt, "zlib refused to start"))
         }
         defer { inflateEnd(&stream) }
 
         let chunkSize = 1 << 16
-        var output: [UInt8] = []
         output.reserveCapacity(min(maxOutputSize, input.count &* 4, 1 << 24))
         let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
         defer { chunk.deallocate() }
@@ -104,6 +115,9 @@ public enum Inflate {
             stream.avail_in = uInt(slice)
             fed += slice
         }
+        func result(_ error: InflateError?) -> (output: Output, error: InflateError?) {
+            (Output(bytes: output, consumed: fed - Int(stream.avail_in)), error)
+        }
         refill()
         while true {
             if stream.avail_in == 0 && fed < input.count { refill() }
@@ -112,28 +126,28 @@ public enum Inflate {
             let status = inflate(&stream, Z_NO_FLUSH)
             let produced = chunkSize - Int(stream.avail_out)
             if produced > 0 {
-                guard produced <= maxOutputSize - output.count else {
-                    throw InflateError(
-                        .outputLimitExceeded, "the decompressed data is larger than the limit of \(maxOutputSize) bytes"
-                    )
+                let room = maxOutputSize - output.count
+                output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: min(produced, room)))
+                guard produced <= room else {
+                    return result(InflateError(
+                        .outputLimitExceeded, "the decompressed data is larger than the limit of \(maxOutputSize) bytes"))
                 }
-                output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: produced))
             }
             switch status {
             case Z_STREAM_END:
-                return Output(bytes: output, consumed: fed - Int(stream.avail_in))
+                return result(nil)
             case Z_OK:
                 continue
             case Z_BUF_ERROR where stream.avail_in == 0 && fed == input.count:
-                throw InflateError(
-                    .truncated, "the compressed stream ends early (after \(output.count) bytes of output)")
+                return result(InflateError(
+                    .truncated, "the compressed stream ends early (after \(output.count) bytes of output)"))
             case Z_MEM_ERROR:
-                throw InflateError(.resources, "zlib ran out of memory")
+                return result(InflateError(.resources, "zlib ran out of memory"))
             case Z_NEED_DICT:
-                throw InflateError(.corrupt, "the stream needs a preset dictionary")
+                return result(InflateError(.corrupt, "the stream needs a preset dictionary"))
             default:
                 let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                throw InflateError(.corrupt, "the compressed stream is corrupt (\(reason))")
+                return result(InflateError(.corrupt, "the compressed stream is corrupt (\(reason))"))
             }
         }
     }
