@@ -3,7 +3,7 @@ import VigilScan
 import VigilSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `vigil` command: argument parsing and wiring only; the work is in the libraries.
@@ -36,7 +36,9 @@ struct Scan: ParsableCommand {
         abstract: "Scan files, directory trees, or standard input (-).",
         discussion: "Exit status: 0 nothing found, 1 something found, 2 an error (1 wins when both).")
 
-    @Option(name: [.short, .customLong("database")], help: "Signature file or directory (repeatable), or one compiled .vdb.")
+    @Option(
+        name: [.short, .customLong("database")], help: "Signature file or directory (repeatable), or one compiled .vdb."
+    )
     var database: [String] = []
 
     @Flag(name: [.short, .customLong("infected")], help: "Print infected files only.")
@@ -57,7 +59,9 @@ struct Scan: ParsableCommand {
     @Flag(name: .customLong("follow-symlinks"), help: "Follow symbolic links found in directories.")
     var followSymlinks = false
 
-    @Flag(name: .customLong("detect-pua"), help: "Load potentially-unwanted-application signatures (.hdu .hsu .ndu .ldu ...).")
+    @Flag(
+        name: .customLong("detect-pua"),
+        help: "Load potentially-unwanted-application signatures (.hdu .hsu .ndu .ldu ...).")
     var detectPUA = false
 
     @Option(name: .customLong("exclude"), help: "Do not scan files whose path matches this POSIX regex.")
@@ -66,7 +70,9 @@ struct Scan: ParsableCommand {
     @Option(name: .customLong("exclude-dir"), help: "Do not enter directories whose path matches this POSIX regex.")
     var excludeDir: [String] = []
 
-    @Option(name: .customLong("max-filesize"), help: "Do not scan files larger than this (bytes, or a number with K, M or G).")
+    @Option(
+        name: .customLong("max-filesize"),
+        help: "Do not scan files larger than this (bytes, or a number with K, M or G).")
     var maxFileSize: String = "100M"
 
     @Option(name: .customLong("max-scansize"), help: "Do not scan files larger than this (ClamAV's MaxScanSize).")
@@ -75,23 +81,30 @@ struct Scan: ParsableCommand {
     @Option(name: .customLong("max-recursion"), help: "Do not open containers nested deeper than this (default 17).")
     var maxRecursion: Int = 17
 
-    @Option(name: .customLong("max-files"), help: "Scan at most this many files of one file's containers (default 10000).")
+    @Option(
+        name: .customLong("max-files"), help: "Scan at most this many files of one file's containers (default 10000).")
     var maxFiles: Int = 10_000
 
-    @Option(name: .customLong("max-scantime"), help: "Stop descending into one file's containers after this many milliseconds (default 120000).")
+    @Option(
+        name: .customLong("max-scantime"),
+        help: "Stop descending into one file's containers after this many milliseconds (default 120000).")
     var maxScanTime: Int = 120_000
 
     @Flag(name: .customLong("alert-exceeds-max"), help: "Report a limit reached as Heuristics.Limits.Exceeded.<Limit>.")
     var alertExceedsMax = false
 
-    @Flag(name: [.customLong("alert-encrypted"), .customLong("alert-encrypted-archive")],
+    @Flag(
+        name: [.customLong("alert-encrypted"), .customLong("alert-encrypted-archive")],
         help: "Report encrypted archive members as Heuristics.Encrypted.<Format>.")
     var alertEncrypted = false
 
-    @Flag(name: .customLong("alert-macros"), help: "Report OLE2 files with VBA macros as Heuristics.OLE2.ContainsMacros.VBA.")
+    @Flag(
+        name: .customLong("alert-macros"),
+        help: "Report OLE2 files with VBA macros as Heuristics.OLE2.ContainsMacros.VBA.")
     var alertMacros = false
 
-    @Option(name: .customLong("heuristic-alerts"),
+    @Option(
+        name: .customLong("heuristic-alerts"),
         help: "yes (default) or no: heuristic alerts needing no other option (Heuristics.Zip.OverlappingFiles).")
     var heuristicAlerts: String = "yes"
 
@@ -114,7 +127,8 @@ struct Scan: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = ScanConfiguration(paths: paths.isEmpty ? ["."] : paths, jobs: jobs ?? onlineProcessorCount())
+        var configuration = ScanConfiguration(
+            paths: paths.isEmpty ? ["."] : paths, jobs: jobs ?? onlineProcessorCount())
         configuration.databases = database
         configuration.infectedOnly = infected
         configuration.summary = !noSummary

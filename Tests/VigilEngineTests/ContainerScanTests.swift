@@ -10,10 +10,13 @@ import VigilTestSupport
 struct ContainerScanTests {
     static let marker = Array("some MARKERTEXT inside a member\n".utf8)
     static let markerHex = "4d41524b455254455854"
-    static let padding = Array(repeating: Array("plain text that matches nothing at all\n".utf8), count: 20).flatMap { $0 }
+    static let padding = Array(repeating: Array("plain text that matches nothing at all\n".utf8), count: 20).flatMap {
+        $0
+    }
 
     func engine(ndb: String = "", ldb: String = "", fp: String = "") throws -> Engine {
-        var set = try SignatureSet.parse(bytes(ndb.isEmpty ? "Marker:0:*:\(Self.markerHex)" : ndb), kind: .ndb, file: "t.ndb")
+        var set = try SignatureSet.parse(
+            bytes(ndb.isEmpty ? "Marker:0:*:\(Self.markerHex)" : ndb), kind: .ndb, file: "t.ndb")
         if !ldb.isEmpty { set.merge(try SignatureSet.parse(bytes(ldb), kind: .ldb, file: "t.ldb")) }
         if !fp.isEmpty { set.merge(try SignatureSet.parse(bytes(fp), kind: .fp, file: "t.fp")) }
         return Engine(set, builtins: true)
@@ -53,7 +56,8 @@ struct ContainerScanTests {
     @Test func messagesAndDocuments() throws {
         let engine = try engine()
         let zip = ArchiveWriter.zip([("eicar.com", TestContent.eicar)])
-        let mail = "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        let mail =
+            "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
             + "Content-Type: application/zip; name=\"invoice.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             + MessageEncoders.base64(zip) + "\r\n--b--\r\n"
         let found = scan(Array(mail.utf8), engine)
@@ -72,15 +76,18 @@ struct ContainerScanTests {
     @Test func ole2StreamsAndMacros() throws {
         let engine = try engine()
         let source = "Sub AutoOpen()\r\n    Shell \"MARKERTEXT\"\r\nEnd Sub\r\n"
-        let document = CompoundFileWriter.build([("WordDocument", Self.padding)]
-            + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", source)]))
+        let document = CompoundFileWriter.build(
+            [("WordDocument", Self.padding)]
+                + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", source)]))
         #expect(scan(document, engine).map(\.chain) == [["Macros/VBA/Module1"]])
         var limits = ScanLimits()
         limits.alertMacros = true
-        #expect(scan(document, engine, allMatch: true, limits: limits).map(\.name)
-            == ["Marker", "Heuristics.OLE2.ContainsMacros.VBA"])
-        let harmless = CompoundFileWriter.build([("WordDocument", Self.padding)]
-            + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "x = 1")]))
+        #expect(
+            scan(document, engine, allMatch: true, limits: limits).map(\.name)
+                == ["Marker", "Heuristics.OLE2.ContainsMacros.VBA"])
+        let harmless = CompoundFileWriter.build(
+            [("WordDocument", Self.padding)]
+                + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "x = 1")]))
         #expect(scan(harmless, engine, limits: limits).map(\.name) == ["Heuristics.OLE2.ContainsMacros.VBA"])
         #expect(scan(harmless, engine).isEmpty)
     }
@@ -98,7 +105,10 @@ struct ContainerScanTests {
         var limits = ScanLimits()
         limits.alertEncrypted = true
         let encrypted = builder.finished(trailer: " /Encrypt 9 0 R")
-        #expect(scan(encrypted, engine, allMatch: true, limits: limits).map(\.name) == ["Marker", "Heuristics.Encrypted.PDF"])
+        #expect(
+            scan(encrypted, engine, allMatch: true, limits: limits).map(\.name) == [
+                "Marker", "Heuristics.Encrypted.PDF",
+            ])
         #expect(scan(pdf, engine, allMatch: true, limits: limits).map(\.name) == ["Marker"])
     }
 
@@ -106,8 +116,9 @@ struct ContainerScanTests {
         let engine = try engine()
         let zip = ArchiveWriter.zip([("a.txt", Self.marker), ("b.txt", Self.padding), ("c.com", TestContent.eicar)])
         #expect(scan(zip, engine).map(\.chain) == [["a.txt"]])
-        #expect(scan(zip, engine, allMatch: true).map { "\($0.name)@\($0.chain)" }
-            == ["Marker@[\"a.txt\"]", "Eicar-Test-Signature@[\"c.com\"]"])
+        #expect(
+            scan(zip, engine, allMatch: true).map { "\($0.name)@\($0.chain)" }
+                == ["Marker@[\"a.txt\"]", "Eicar-Test-Signature@[\"c.com\"]"])
     }
 
     /// `Container` names the parent's type (CL_TYPE_ANY for a top-level file); `Intermediates` the chain
@@ -165,8 +176,9 @@ struct ContainerScanTests {
         #expect(scan(zip, engine, limits: limits).map(\.name) == ["Eicar-Test-Signature"])
         limits.alertExceedsMax = true
         // Heuristic alerts come after the signatures' detections (clamscan 1.4.6's order).
-        #expect(scan(zip, engine, allMatch: true, limits: limits).map(\.name)
-            == ["Eicar-Test-Signature", "Heuristics.Limits.Exceeded.MaxFileSize"])
+        #expect(
+            scan(zip, engine, allMatch: true, limits: limits).map(\.name)
+                == ["Eicar-Test-Signature", "Heuristics.Limits.Exceeded.MaxFileSize"])
         limits = ScanLimits()
         limits.maxScanSize = 200_000  // the big member would pass the total: the descent stops
         #expect(scan(zip, engine, limits: limits).isEmpty)
@@ -176,7 +188,8 @@ struct ContainerScanTests {
 
     @Test func encryptedMembers() throws {
         let engine = try engine()
-        let zip = ArchiveWriter.build([(name: "c.com", bytes: TestContent.eicar)], format: .zip,
+        let zip = ArchiveWriter.build(
+            [(name: "c.com", bytes: TestContent.eicar)], format: .zip,
             options: "zip:encryption=zipcrypt", passphrase: "secret")
         #expect(scan(zip, engine).isEmpty)
         var limits = ScanLimits()
@@ -208,7 +221,8 @@ struct ContainerScanTests {
         var limits = ScanLimits()
         limits.alertExceedsMax = true
         #expect(scan(nested, engine, limits: limits).map(\.name) == ["Heuristics.Limits.Exceeded.MaxRecursion"])
-        let good = ArchiveWriter.zip([("c.com", TestContent.eicar), ("big", TestContent.noise(50_000, seed: 1))],
+        let good = ArchiveWriter.zip(
+            [("c.com", TestContent.eicar), ("big", TestContent.noise(50_000, seed: 1))],
             options: "zip:compression=store")
         for cut in stride(from: 0, to: good.count, by: 4_999) {
             _ = scan(Array(good.prefix(cut)), engine, allMatch: true)

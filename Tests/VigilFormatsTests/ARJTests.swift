@@ -25,7 +25,12 @@ import VigilTestSupport
 
     static func members(_ archive: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
         var members: [ArchiveMember] = []
-        archive.withUnsafeBytes { ARJ.forEachFile(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        archive.withUnsafeBytes {
+            ARJ.forEachFile(in: $0, maximumSize: maximumSize) {
+                members.append($0)
+                return true
+            }
+        }
         return members
     }
 

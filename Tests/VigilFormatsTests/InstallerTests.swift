@@ -6,12 +6,18 @@ import VigilTestSupport
 /// NSIS, InstallShield and embedded cabinets, on installers the tests build.
 @Suite struct InstallerTests {
     static let script = Array("NSIS script: install things\n".utf8) + TestContent.noise(500, seed: 1)
-    static let payload = Array(repeating: Array("a file inside the installer\n".utf8), count: 40).flatMap { $0 }
+    static let payload =
+        Array(repeating: Array("a file inside the installer\n".utf8), count: 40).flatMap { $0 }
         + TestContent.noise(3000, seed: 2)
 
     static func embedded(_ data: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
         var members: [ArchiveMember] = []
-        data.withUnsafeBytes { EmbeddedObjects.forEachMember(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        data.withUnsafeBytes {
+            EmbeddedObjects.forEachMember(in: $0, maximumSize: maximumSize) {
+                members.append($0)
+                return true
+            }
+        }
         return members
     }
 
@@ -50,7 +56,8 @@ import VigilTestSupport
     }
 
     @Test func embeddedCabinet() throws {
-        let cab = try #require(FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.cab"),
+        let cab = try #require(
+            FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.cab"),
             "install clamav-testfiles")
         let members = Self.embedded(PEBuilder.build() + Array(cab))
         let clam = try #require(FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.exe"))

@@ -4,7 +4,8 @@ import VigilTestSupport
 
 /// SZDD and BinHex, on files the tests encode.
 @Suite struct LegacyFormatTests {
-    static let content = Array("MZ header, then runs: aaaaaaaaaaaaaaaaaaaaaaaaa and \u{90}\u{90} bytes\n".utf8)
+    static let content =
+        Array("MZ header, then runs: aaaaaaaaaaaaaaaaaaaaaaaaa and \u{90}\u{90} bytes\n".utf8)
         + TestContent.noise(3000, seed: 4) + Array(repeating: 0x90, count: 300)
 
     @Test func szddRoundTrip() throws {
@@ -49,21 +50,30 @@ import VigilTestSupport
         for cut in stride(from: 0, to: file.count, by: 7) {
             _ = Array(file.prefix(cut)).withUnsafeBytes { BinHex.decode($0, maximumSize: 1 << 20) }
         }
-        #expect(Array("(This file must be converted with BinHex 4.0)\n:!!:".utf8).withUnsafeBytes {
-            BinHex.decode($0, maximumSize: 100)
-        }.isEmpty)
+        #expect(
+            Array("(This file must be converted with BinHex 4.0)\n:!!:".utf8).withUnsafeBytes {
+                BinHex.decode($0, maximumSize: 100)
+            }.isEmpty)
     }
 
     static func sisFiles(_ file: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
         var members: [ArchiveMember] = []
-        file.withUnsafeBytes { SIS.forEachFile(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        file.withUnsafeBytes {
+            SIS.forEachFile(in: $0, maximumSize: maximumSize) {
+                members.append($0)
+                return true
+            }
+        }
         return members
     }
 
     @Test func sisFiles() {
         let readme = Array("read me\n".utf8)
-        let file = LegacyEncoders.sis([("!:\\system\\apps\\a.app", [Self.content]),
-            ("!:\\readme.txt", [readme, Self.content])], languages: 2)
+        let file = LegacyEncoders.sis(
+            [
+                ("!:\\system\\apps\\a.app", [Self.content]),
+                ("!:\\readme.txt", [readme, Self.content]),
+            ], languages: 2)
         let members = Self.sisFiles(file)
         #expect(members.map(\.name) == ["!:\\system\\apps\\a.app", "!:\\readme.txt", "!:\\readme.txt"])
         #expect(members.map(\.data) == [Self.content, readme, Self.content])

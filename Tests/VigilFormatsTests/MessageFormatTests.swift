@@ -8,7 +8,12 @@ import VigilTestSupport
 
     static func parts(_ text: String, maximumSize: Int = 1 << 20) -> [ArchiveMember] {
         var members: [ArchiveMember] = []
-        Array(text.utf8).withUnsafeBytes { Mail.forEachPart(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        Array(text.utf8).withUnsafeBytes {
+            Mail.forEachPart(in: $0, maximumSize: maximumSize) {
+                members.append($0)
+                return true
+            }
+        }
         return members
     }
 
@@ -96,30 +101,57 @@ import VigilTestSupport
         #expect(deep.count == 1 && deep[0].data.count > Self.payload.count)
         // The visitor can stop the walk.
         var seen = 0
-        Array(Self.multipart.utf8).withUnsafeBytes { Mail.forEachPart(in: $0, maximumSize: 1 << 20) { _ in seen += 1; return false } }
+        Array(Self.multipart.utf8).withUnsafeBytes {
+            Mail.forEachPart(in: $0, maximumSize: 1 << 20) { _ in
+                seen += 1
+                return false
+            }
+        }
         #expect(seen == 1)
     }
 
     @Test func tnefAttachments() {
         let file = MessageEncoders.tnef([("first.exe", Self.payload), ("second.txt", Array("hello".utf8))])
         var members: [ArchiveMember] = []
-        file.withUnsafeBytes { TNEF.forEachAttachment(in: $0, maximumSize: 1 << 20) { members.append($0); return true } }
+        file.withUnsafeBytes {
+            TNEF.forEachAttachment(in: $0, maximumSize: 1 << 20) {
+                members.append($0)
+                return true
+            }
+        }
         #expect(members.map(\.name) == ["first.exe", "second.txt"])
         #expect(members.map(\.data) == [Self.payload, Array("hello".utf8)])
         for cut in 0..<file.count {
-            Array(file.prefix(cut)).withUnsafeBytes { TNEF.forEachAttachment(in: $0, maximumSize: 1 << 20) { _ in true } }
+            Array(file.prefix(cut)).withUnsafeBytes {
+                TNEF.forEachAttachment(in: $0, maximumSize: 1 << 20) { _ in true }
+            }
         }
         var capped: [ArchiveMember] = []
-        file.withUnsafeBytes { TNEF.forEachAttachment(in: $0, maximumSize: 10) { capped.append($0); return true } }
+        file.withUnsafeBytes {
+            TNEF.forEachAttachment(in: $0, maximumSize: 10) {
+                capped.append($0)
+                return true
+            }
+        }
         #expect(capped.first?.data == Array(Self.payload.prefix(10)) && capped.first?.truncated == true)
         var none = 0
-        Array("not TNEF at all".utf8).withUnsafeBytes { TNEF.forEachAttachment(in: $0, maximumSize: 10) { _ in none += 1; return true } }
+        Array("not TNEF at all".utf8).withUnsafeBytes {
+            TNEF.forEachAttachment(in: $0, maximumSize: 10) { _ in
+                none += 1
+                return true
+            }
+        }
         #expect(none == 0)
     }
 
     static func objects(_ bytes: [UInt8]) -> [ArchiveMember] {
         var members: [ArchiveMember] = []
-        bytes.withUnsafeBytes { RTF.forEachObject(in: $0, maximumSize: 1 << 20) { members.append($0); return true } }
+        bytes.withUnsafeBytes {
+            RTF.forEachObject(in: $0, maximumSize: 1 << 20) {
+                members.append($0)
+                return true
+            }
+        }
         return members
     }
 
@@ -129,7 +161,9 @@ import VigilTestSupport
         #expect(members.map(\.name) == ["clam.exe"])
         #expect(members.first?.data == Self.payload)
         // Raw `\bin` bytes, and data that is no OLE object (given as decoded).
-        let raw = Array(#"{\rtf1{\object{\*\objdata 4142{\*\ignored 43}\bin3 "#.utf8) + [0x7D, 0x00, 0xFF] + Array("44}}}".utf8)
+        let raw =
+            Array(#"{\rtf1{\object{\*\objdata 4142{\*\ignored 43}\bin3 "#.utf8) + [0x7D, 0x00, 0xFF]
+            + Array("44}}}".utf8)
         #expect(Self.objects(raw).map(\.data) == [[0x41, 0x42, 0x43, 0x7D, 0x00, 0xFF, 0x44]])
         #expect(Self.objects(Array(#"{\rtf1 \objdatax 41}"#.utf8)).isEmpty)
         for cut in stride(from: 0, to: document.count, by: 11) { _ = Self.objects(Array(document.prefix(cut))) }
@@ -143,10 +177,20 @@ import VigilTestSupport
             <img src='DATA:text/plain,hello%20world%21'><p>data: no comma here
             """
         var members: [ArchiveMember] = []
-        Array(html.utf8).withUnsafeBytes { DataURL.forEachURL(in: $0, maximumSize: 1 << 20) { members.append($0); return true } }
+        Array(html.utf8).withUnsafeBytes {
+            DataURL.forEachURL(in: $0, maximumSize: 1 << 20) {
+                members.append($0)
+                return true
+            }
+        }
         #expect(members.map(\.data) == [Self.payload, Array("hello world!".utf8)])
         var capped: [ArchiveMember] = []
-        Array(html.utf8).withUnsafeBytes { DataURL.forEachURL(in: $0, maximumSize: 5) { capped.append($0); return true } }
+        Array(html.utf8).withUnsafeBytes {
+            DataURL.forEachURL(in: $0, maximumSize: 5) {
+                capped.append($0)
+                return true
+            }
+        }
         #expect(capped.last?.data == Array("hello".utf8) && capped.last?.truncated == true)
     }
 }

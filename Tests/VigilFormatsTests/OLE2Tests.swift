@@ -9,7 +9,12 @@ import VigilTestSupport
 
     static func members(_ file: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
         var members: [ArchiveMember] = []
-        file.withUnsafeBytes { OLE2.forEachStream(in: $0, maximumSize: maximumSize) { members.append($0); return true } }
+        file.withUnsafeBytes {
+            OLE2.forEachStream(in: $0, maximumSize: maximumSize) {
+                members.append($0)
+                return true
+            }
+        }
         return members
     }
 
@@ -35,16 +40,19 @@ import VigilTestSupport
         // PowerPoint: an ExOleObjStg record, zlib-compressed, inside a container record.
         let compressed = CompoundFileWriter.le32(storage.count) + TestArchive.deflate(storage, .zlib)
         let atom: [UInt8] = [0x10, 0x00, 0x11, 0x10] + CompoundFileWriter.le32(compressed.count) + compressed
-        let document: [UInt8] = [0x0F, 0x00, 0xE8, 0x03] + CompoundFileWriter.le32(atom.count + 8) + [0, 0, 0xE9, 0x03, 0, 0, 0, 0] + atom
+        let document: [UInt8] =
+            [0x0F, 0x00, 0xE8, 0x03] + CompoundFileWriter.le32(atom.count + 8) + [0, 0, 0xE9, 0x03, 0, 0, 0, 0] + atom
         let presentation = CompoundFileWriter.build([("PowerPoint Document", document), ("Current User", Self.small)])
         let objects = Self.members(presentation).filter { $0.name.hasPrefix("PowerPoint Document/") }
         #expect(objects.map(\.data) == [storage])
     }
 
     @Test func vbaMacros() {
-        let source = "Attribute VB_Name = \"Module1\"\r\nSub AutoOpen()\r\n    Shell \"calc.exe\"\r\nEnd Sub\r\n"
+        let source =
+            "Attribute VB_Name = \"Module1\"\r\nSub AutoOpen()\r\n    Shell \"calc.exe\"\r\nEnd Sub\r\n"
             + String(repeating: "' padding line ........................................\r\n", count: 100)
-        let project = VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", source), ("ThisDocument", "x = 1")])
+        let project = VBAEncoder.project(
+            storage: "Macros/VBA", modules: [("Module1", source), ("ThisDocument", "x = 1")])
         let file = CompoundFileWriter.build([("WordDocument", Self.small)] + project)
         let macros = Self.members(file).filter(\.isMacro)
         #expect(macros.map(\.name) == ["Macros/VBA/Module1", "Macros/VBA/ThisDocument"])
@@ -53,12 +61,14 @@ import VigilTestSupport
     }
 
     @Test func hostileFiles() {
-        let file = CompoundFileWriter.build([("WordDocument", Self.large), ("Data", Self.small)]
-            + VBAEncoder.project(storage: "VBA", modules: [("M", "Sub A()\r\nEnd Sub\r\n")]))
+        let file = CompoundFileWriter.build(
+            [("WordDocument", Self.large), ("Data", Self.small)]
+                + VBAEncoder.project(storage: "VBA", modules: [("M", "Sub A()\r\nEnd Sub\r\n")]))
         for cut in stride(from: 0, to: file.count, by: 97) { _ = Self.members(Array(file.prefix(cut))) }
         // Every sector pointer in the FAT made to point at sector 0: chains loop, reading stays bounded.
         var looped = file
-        for offset in stride(from: 512, to: looped.count - 4, by: 4) where looped[offset] == 0xFE && looped[offset + 1] == 0xFF {
+        for offset in stride(from: 512, to: looped.count - 4, by: 4)
+        where looped[offset] == 0xFE && looped[offset + 1] == 0xFF {
             looped[offset] = 0
             looped[offset + 1] = 0
             looped[offset + 2] = 0

@@ -20,9 +20,10 @@ import VigilTestSupport
         return members
     }
 
-    static func single(_ content: [UInt8], filters: [PDFBuilder.Filter] = [], dictionary: String = "",
-        length: PDFBuilder.Length = .direct, abbreviated: Bool = false, eol: String = "\r\n") -> [UInt8]
-    {
+    static func single(
+        _ content: [UInt8], filters: [PDFBuilder.Filter] = [], dictionary: String = "",
+        length: PDFBuilder.Length = .direct, abbreviated: Bool = false, eol: String = "\r\n"
+    ) -> [UInt8] {
         var builder = PDFBuilder()
         builder.object(1, "<< /Type /Catalog >>")
         builder.stream(
@@ -67,7 +68,8 @@ import VigilTestSupport
     @Test func lzwClearsTheTableAndHonoursEarlyChange() {
         let noise = TestContent.noise(20_000, seed: 11)
         #expect(Self.members(Self.single(noise, filters: [.lzw])).map(\.data) == [noise])
-        let late = Self.single(PDFEncoders.lzw(noise, earlyChange: false),
+        let late = Self.single(
+            PDFEncoders.lzw(noise, earlyChange: false),
             dictionary: " /Filter /LZWDecode /DecodeParms << /EarlyChange 0 >>")
         #expect(Self.members(late).map(\.data) == [noise])
     }
@@ -133,7 +135,8 @@ import VigilTestSupport
         let tiffFile = Self.single(tiff, filters: [.flate], dictionary: tiffParameters)
         #expect(Self.members(tiffFile).map(\.data) == [image])
         // Per-filter parameters in an array; parameters out of range leave the data as inflated.
-        let chained = Self.single(png, filters: [.asciiHex, .flate],
+        let chained = Self.single(
+            png, filters: [.asciiHex, .flate],
             dictionary: " /DecodeParms [null << /Predictor 15 /Colors 3 /Columns 40 >>]")
         #expect(Self.members(chained).map(\.data) == [image])
         let absurd = Self.single(png, filters: [.flate], dictionary: " /DecodeParms << /Predictor 15 /Colors 99 >>")
@@ -156,10 +159,10 @@ import VigilTestSupport
         var builder = PDFBuilder()
         builder.object(9, "<< /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>")
         builder.stream(2, Self.content)
-        for (trailer, encrypted) in [("", false), (" /Encrypt 9 0 R", true), (" /Encrypt null", false),
+        for (trailer, encrypted) in [
+            ("", false), (" /Encrypt 9 0 R", true), (" /Encrypt null", false),
             (" /Encrypt << /Filter /Standard >>", true),
-        ]
-        {
+        ] {
             #expect(builder.finished(trailer: trailer).withUnsafeBytes { PDF.isEncrypted($0) } == encrypted)
         }
         // A cross-reference stream stands for the trailer in PDF 1.5 files.

@@ -255,7 +255,10 @@ import VigilTestSupport
         zip.withUnsafeBytes { data in
             let catalogue = ZipCatalogue(data, maximumRecords: .max)
             var members: [ArchiveMember] = []
-            ZipReader.forEachMember(in: data, catalogue: catalogue, maximumSize: maximumSize) { members.append($0); return true }
+            ZipReader.forEachMember(in: data, catalogue: catalogue, maximumSize: maximumSize) {
+                members.append($0)
+                return true
+            }
             return members
         }
     }

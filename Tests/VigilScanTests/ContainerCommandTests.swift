@@ -12,7 +12,8 @@ struct ContainerCommandTests {
 
     @Test func memberDetectionsAreReportedUnderTheFileWithTheirChainInJSON() throws {
         let inner = ArchiveWriter.zip([("eicar.com", TestContent.eicar)])
-        let outer = try dir.write("outer.7z",
+        let outer = try dir.write(
+            "outer.7z",
             ArchiveWriter.build([(name: "docs/inner.zip", bytes: inner)], format: .sevenZip))
         let run = try Vigil.run(["scan", "--no-summary", outer])
         #expect(run.status == 1)
@@ -25,7 +26,8 @@ struct ContainerCommandTests {
 
     /// `.cdb` signatures from text and from a compiled database, reported under the archive's path.
     @Test func containerMetadataSignatures() throws {
-        let cdb = try dir.write("local.cdb",
+        let cdb = try dir.write(
+            "local.cdb",
             Array("# dropper inside a zip\nZip.Dropper.Test:CL_TYPE_ZIP:*:\\.exe$:*:0-1000:0:*:*:*\n".utf8))
         let zip = try dir.write("mail.zip", ArchiveWriter.zip([("invoice.pdf.exe", Array("MZ not really".utf8))]))
         let run = try Vigil.run(["scan", "--no-summary", "-d", cdb, zip])
@@ -48,7 +50,8 @@ struct ContainerCommandTests {
     /// `Heuristics.Zip.OverlappingFiles` is on by default, as in clamscan; `--heuristic-alerts=no` turns it off.
     @Test func heuristicAlertsOption() throws {
         let bomb = try dir.write("bomb.zip", RawZip.nested(depth: 7, payload: Array("x".utf8)))
-        #expect(try Vigil.run(["scan", "--no-summary", bomb]).stdout == "\(bomb): Heuristics.Zip.OverlappingFiles FOUND\n")
+        #expect(
+            try Vigil.run(["scan", "--no-summary", bomb]).stdout == "\(bomb): Heuristics.Zip.OverlappingFiles FOUND\n")
         #expect(try Vigil.run(["scan", "--no-summary", "--heuristic-alerts=no", bomb]).stdout == "\(bomb): OK\n")
         let bad = try Vigil.run(["scan", "--heuristic-alerts=maybe", bomb])
         #expect(bad.status == 2)
@@ -63,19 +66,28 @@ struct ContainerCommandTests {
         let zeros = [UInt8](repeating: 0, count: 8 << 20)
         let level1 = ArchiveWriter.zip((0..<16).map { ("zeros\($0).bin", zeros) })
         let bomb = try dir.write("42.zip", ArchiveWriter.zip((0..<16).map { ("level\($0).zip", level1) }))
-        let run = try Vigil.runProgram("/usr/bin/time", ["-f", "%M", Vigil.executable, "scan", "--no-summary",
-            "--alert-exceeds-max", bomb])
+        let run = try Vigil.runProgram(
+            "/usr/bin/time",
+            [
+                "-f", "%M", Vigil.executable, "scan", "--no-summary",
+                "--alert-exceeds-max", bomb,
+            ])
         #expect(run.stdout == "\(bomb): Heuristics.Limits.Exceeded.MaxScanSize FOUND\n")
         let kilobytes = try #require(run.stderr.split(separator: "\n").last.flatMap { Int($0) })
         #expect(kilobytes < 512 * 1024, "peak memory \(kilobytes / 1024) MB")
     }
 
     @Test func alertMacrosOption() throws {
-        let document = try dir.write("macro.doc", CompoundFileWriter.build([("WordDocument", Array("text".utf8))]
-            + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "Sub AutoOpen()\r\nEnd Sub\r\n")])))
+        let document = try dir.write(
+            "macro.doc",
+            CompoundFileWriter.build(
+                [("WordDocument", Array("text".utf8))]
+                    + VBAEncoder.project(storage: "Macros/VBA", modules: [("Module1", "Sub AutoOpen()\r\nEnd Sub\r\n")])
+            ))
         #expect(try Vigil.run(["scan", "--no-summary", document]).stdout == "\(document): OK\n")
-        #expect(try Vigil.run(["scan", "--no-summary", "--alert-macros", document]).stdout
-            == "\(document): Heuristics.OLE2.ContainsMacros.VBA FOUND\n")
+        #expect(
+            try Vigil.run(["scan", "--no-summary", "--alert-macros", document]).stdout
+                == "\(document): Heuristics.OLE2.ContainsMacros.VBA FOUND\n")
     }
 
     @Test func limitOptionsAndHeuristics() throws {
@@ -84,20 +96,31 @@ struct ContainerCommandTests {
         let deep = try dir.write("deep.zip", nested)
         #expect(try Vigil.run(["scan", "--no-summary", deep]).stdout == "\(deep): Eicar-Test-Signature FOUND\n")
         #expect(try Vigil.run(["scan", "--no-summary", "--max-recursion", "3", deep]).stdout == "\(deep): OK\n")
-        #expect(try Vigil.run(["scan", "--no-summary", "--max-recursion", "3", "--alert-exceeds-max", deep]).stdout
-            == "\(deep): Heuristics.Limits.Exceeded.MaxRecursion FOUND\n")
-        let three = try dir.write("three.zip",
-            ArchiveWriter.zip([("a", Array(repeating: 0x61, count: 100)), ("b", Array(repeating: 0x62, count: 100)), ("c", TestContent.eicar)]))
-        #expect(try Vigil.run(["scan", "--no-summary", "--max-files", "3", "--alert-exceeds-max", three]).stdout
-            == "\(three): Heuristics.Limits.Exceeded.MaxFiles FOUND\n")
+        #expect(
+            try Vigil.run(["scan", "--no-summary", "--max-recursion", "3", "--alert-exceeds-max", deep]).stdout
+                == "\(deep): Heuristics.Limits.Exceeded.MaxRecursion FOUND\n")
+        let three = try dir.write(
+            "three.zip",
+            ArchiveWriter.zip([
+                ("a", Array(repeating: 0x61, count: 100)), ("b", Array(repeating: 0x62, count: 100)),
+                ("c", TestContent.eicar),
+            ]))
+        #expect(
+            try Vigil.run(["scan", "--no-summary", "--max-files", "3", "--alert-exceeds-max", three]).stdout
+                == "\(three): Heuristics.Limits.Exceeded.MaxFiles FOUND\n")
         let big = try dir.write("big.bin", TestContent.noise(3000, seed: 5))
-        #expect(try Vigil.run(["scan", "--no-summary", "--max-filesize", "1K", "--alert-exceeds-max", big]).stdout
-            == "\(big): Heuristics.Limits.Exceeded.MaxFileSize FOUND\n")
-        let encrypted = try dir.write("enc.zip", ArchiveWriter.build([(name: "e.com", bytes: TestContent.eicar)],
-            format: .zip, options: "zip:encryption=zipcrypt", passphrase: "pw"))
+        #expect(
+            try Vigil.run(["scan", "--no-summary", "--max-filesize", "1K", "--alert-exceeds-max", big]).stdout
+                == "\(big): Heuristics.Limits.Exceeded.MaxFileSize FOUND\n")
+        let encrypted = try dir.write(
+            "enc.zip",
+            ArchiveWriter.build(
+                [(name: "e.com", bytes: TestContent.eicar)],
+                format: .zip, options: "zip:encryption=zipcrypt", passphrase: "pw"))
         #expect(try Vigil.run(["scan", "--no-summary", encrypted]).stdout == "\(encrypted): OK\n")
-        #expect(try Vigil.run(["scan", "--no-summary", "--alert-encrypted", encrypted]).stdout
-            == "\(encrypted): Heuristics.Encrypted.Zip FOUND\n")
+        #expect(
+            try Vigil.run(["scan", "--no-summary", "--alert-encrypted", encrypted]).stdout
+                == "\(encrypted): Heuristics.Encrypted.Zip FOUND\n")
         let bad = try Vigil.run(["scan", "--max-recursion", "0", deep])
         #expect(bad.status == 2)
     }
@@ -116,6 +139,8 @@ struct ContainerCommandTests {
             "clam.impl.zip", "clam.d64.zip", "clam.pdf",
         ]
         let run = try Vigil.run(["scan", "--no-summary", "-i"] + expected.map { "\(root)/\($0)" })
-        #expect(run.lines.filter { !$0.isEmpty }.sorted() == expected.map { "\(root)/\($0): ClamAV-Test-File FOUND" }.sorted())
+        #expect(
+            run.lines.filter { !$0.isEmpty }.sorted()
+                == expected.map { "\(root)/\($0): ClamAV-Test-File FOUND" }.sorted())
     }
 }

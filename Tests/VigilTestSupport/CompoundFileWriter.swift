@@ -35,7 +35,10 @@ public enum CompoundFileWriter {
         for stream in streams {
             let key = stream.path.split(separator: "/").map(String.init)
             if stream.data.count < 4096 {
-                guard !stream.data.isEmpty else { starts[key] = endOfChain; continue }
+                guard !stream.data.isEmpty else {
+                    starts[key] = endOfChain
+                    continue
+                }
                 starts[key] = UInt32(miniFAT.count)
                 for start in stride(from: 0, to: stream.data.count, by: 64) {
                     var sector = Array(stream.data[start..<min(start + 64, stream.data.count)])
@@ -52,9 +55,15 @@ public enum CompoundFileWriter {
         var directory: [UInt8] = []
         for (index, path) in names.enumerated() {
             let stream = streams.first { $0.path.split(separator: "/").map(String.init) == path }
-            let children = names.indices.filter { names[$0].count == path.count + 1 && Array(names[$0].dropLast()) == path }
-            let siblings = names.indices.filter { !path.isEmpty && names[$0].count == path.count && Array(names[$0].dropLast()) == Array(path.dropLast()) }
-            let right = siblings.firstIndex(of: index).flatMap { $0 + 1 < siblings.count ? UInt32(siblings[$0 + 1]) : nil } ?? free
+            let children = names.indices.filter {
+                names[$0].count == path.count + 1 && Array(names[$0].dropLast()) == path
+            }
+            let siblings = names.indices.filter {
+                !path.isEmpty && names[$0].count == path.count && Array(names[$0].dropLast()) == Array(path.dropLast())
+            }
+            let right =
+                siblings.firstIndex(of: index).flatMap { $0 + 1 < siblings.count ? UInt32(siblings[$0 + 1]) : nil }
+                ?? free
             let name = path.last ?? "Root Entry"
             var entry = Array(name.utf16.prefix(31)).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
             entry += Array(repeating: 0, count: 64 - entry.count)

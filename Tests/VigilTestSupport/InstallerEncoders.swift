@@ -13,8 +13,9 @@ public enum InstallerEncoders {
             case .deflate: TestArchive.deflate(bytes, .raw)
             // An LZMA-alone stream without its 8-byte size: NSIS keeps the 5 property bytes and the data.
             case .lzma:
-                Array(ArchiveWriter.build([(name: "x", bytes: bytes)], format: .raw, filter: .lzma).enumerated()
-                    .filter { $0.offset < 5 || $0.offset >= 13 }.map(\.element))
+                Array(
+                    ArchiveWriter.build([(name: "x", bytes: bytes)], format: .raw, filter: .lzma).enumerated()
+                        .filter { $0.offset < 5 || $0.offset >= 13 }.map(\.element))
             }
         }
         var body: [UInt8] = []
@@ -42,7 +43,8 @@ public enum InstallerEncoders {
                 return mixed >> 4 | mixed << 4
             }
             var block = name + Array(repeating: 0, count: 260 - name.count)
-            block += le32(6) + le32(0) + le32(stored.count) + le32(0) + le32(0) + le32(1) + Array(repeating: 0, count: 28)
+            block +=
+                le32(6) + le32(0) + le32(stored.count) + le32(0) + le32(0) + le32(1) + Array(repeating: 0, count: 28)
             out += block + stored
         }
         return out
@@ -52,7 +54,8 @@ public enum InstallerEncoders {
     public static func installShieldOverlay(_ files: [(name: String, data: [UInt8])]) -> [UInt8] {
         var out = PEBuilder.build()
         for file in files {
-            out += Array("\(file.name)\u{0}Disk1\\\(file.name)\u{0}1.0.0.0\u{0}\(file.data.count)\u{0}".utf8) + file.data
+            out +=
+                Array("\(file.name)\u{0}Disk1\\\(file.name)\u{0}1.0.0.0\u{0}\(file.data.count)\u{0}".utf8) + file.data
         }
         return out
     }

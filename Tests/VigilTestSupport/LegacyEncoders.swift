@@ -84,7 +84,9 @@ public enum LegacyEncoders {
             let name = file.name.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
             let nameOffset = recordsStart + recordsSize + blobs.count
             blobs += name
-            var lengths: [UInt8] = [], offsets: [UInt8] = [], originals: [UInt8] = []
+            var lengths: [UInt8] = []
+            var offsets: [UInt8] = []
+            var originals: [UInt8] = []
             for content in file.contents {
                 let stored = compress ? TestArchive.deflate(content, .zlib) : content
                 lengths += le32(stored.count)

@@ -20,7 +20,8 @@ public enum MessageEncoders {
         var text = ""
         var line = 0
         for byte in bytes {
-            let piece = (33...126).contains(byte) && byte != UInt8(ascii: "=")
+            let piece =
+                (33...126).contains(byte) && byte != UInt8(ascii: "=")
                 ? String(UnicodeScalar(byte)) : "=" + hex(byte)
             if line + piece.count > 70 {
                 text += "=\r\n"
@@ -53,7 +54,9 @@ public enum MessageEncoders {
     public static func tnef(_ files: [(title: String, data: [UInt8])]) -> [UInt8] {
         func attribute(level: UInt8, _ identifier: UInt32, _ value: [UInt8]) -> [UInt8] {
             let checksum = value.reduce(0) { ($0 + Int($1)) & 0xFFFF }
-            return [level] + le32(Int(identifier)) + le32(value.count) + value + [UInt8(checksum & 0xFF), UInt8(checksum >> 8)]
+            return [level] + le32(Int(identifier)) + le32(value.count) + value + [
+                UInt8(checksum & 0xFF), UInt8(checksum >> 8),
+            ]
         }
         var out = le32(0x223E_9F78) + [0x01, 0x00]
         out += attribute(level: 1, 0x0009_8006, le32(0x0001_0000))  // attTnefVersion
@@ -86,7 +89,8 @@ public enum MessageEncoders {
     public static func packageObject(_ file: [UInt8], name: String) -> [UInt8] {
         let native = packageNative(file, name: name)
         let className = Array("Package".utf8) + [0]
-        return le32(0x0501) + le32(2) + le32(className.count) + className + le32(0) + le32(0) + le32(native.count) + native
+        return le32(0x0501) + le32(2) + le32(className.count) + className + le32(0) + le32(0) + le32(native.count)
+            + native
     }
 
     static func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }

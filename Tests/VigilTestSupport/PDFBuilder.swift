@@ -63,9 +63,10 @@ public struct PDFBuilder {
     /// Appends a stream object holding `content` encoded so that decoding by `filters` in order gives it
     /// back; `dictionary` adds entries, `names` chooses full or abbreviated filter names, `eol` what follows
     /// `stream`.
-    public mutating func stream(_ number: Int, _ content: [UInt8], filters: [Filter] = [], dictionary: String = "",
-        length: Length = .direct, abbreviated: Bool = false, eol: String = "\r\n")
-    {
+    public mutating func stream(
+        _ number: Int, _ content: [UInt8], filters: [Filter] = [], dictionary: String = "",
+        length: Length = .direct, abbreviated: Bool = false, eol: String = "\r\n"
+    ) {
         let data = filters.reversed().reduce(content) { $1.encode($0) }
         var entries = dictionary
         if !filters.isEmpty {

@@ -80,18 +80,21 @@ public enum RawZip {
         UInt32(data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
     }
 
-    static func localHeader(_ name: String, size: Int, crc: UInt32, flags: UInt16, method: UInt16 = 0,
-        packed: Int? = nil) -> [UInt8]
-    {
+    static func localHeader(
+        _ name: String, size: Int, crc: UInt32, flags: UInt16, method: UInt16 = 0,
+        packed: Int? = nil
+    ) -> [UInt8] {
         le32(0x0403_4b50) + le16(10) + le16(flags) + le16(method) + le32(0) + le32(crc) + le32(UInt32(packed ?? size))
             + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + Array(name.utf8)
     }
 
-    static func centralHeader(_ name: String, size: Int, crc: UInt32, flags: UInt16, offset: Int,
-        method: UInt16 = 0, packed: Int? = nil) -> [UInt8]
-    {
+    static func centralHeader(
+        _ name: String, size: Int, crc: UInt32, flags: UInt16, offset: Int,
+        method: UInt16 = 0, packed: Int? = nil
+    ) -> [UInt8] {
         le32(0x0201_4b50) + le16(20) + le16(10) + le16(flags) + le16(method) + le32(0) + le32(crc)
-            + le32(UInt32(packed ?? size)) + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + le16(0) + le16(0) + le16(0)
+            + le32(UInt32(packed ?? size)) + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + le16(0)
+            + le16(0) + le16(0)
             + le32(0) + le32(UInt32(offset)) + Array(name.utf8)
     }
 

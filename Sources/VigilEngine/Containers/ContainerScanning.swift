@@ -54,7 +54,8 @@ extension FileType {
         switch self {
         case .gzip, .bzip2, .xz: .libarchive(.compressedStream)
         case .zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP: .zip
-        case .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar, .lhaLzh:
+        case .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar,
+            .lhaLzh:
             .libarchive(.archive)
         case .msSZDD: .szdd
         case .binHex: .binHex
@@ -160,9 +161,10 @@ extension Scanner {
 
     /// Scans a container's members, within the limits; a limit that stops the descent leaves the containers
     /// above to be scanned still.
-    private mutating func scanMembers(_ data: UnsafeRawBufferPointer, type: FileType, reader: MemberReader,
-        _ context: inout ContainerContext)
-    {
+    private mutating func scanMembers(
+        _ data: UnsafeRawBufferPointer, type: FileType, reader: MemberReader,
+        _ context: inout ContainerContext
+    ) {
         let limits = context.limits
         if type.isZip, checkZipRecords(data, &context) { return }
         // Vigil does not decrypt PDFs: every encrypted one is reported (clamscan decrypts an empty password).
@@ -208,7 +210,9 @@ extension Scanner {
                 return false
             }
             context.scanned += member.data.count
-            if member.isMacro, limits.alertMacros { report("Heuristics.OLE2.ContainsMacros.VBA", kind: .heuristic, &context) }
+            if member.isMacro, limits.alertMacros {
+                report("Heuristics.OLE2.ContainsMacros.VBA", kind: .heuristic, &context)
+            }
             return !member.data.withUnsafeBytes { scanObject($0, &context) } && !context.stopped
         }
     }
@@ -219,7 +223,8 @@ extension Scanner {
         let catalogue = ZipCatalogue(data, maximumRecords: context.limits.maxFiles)
         let type = context.types[context.types.count - 1]
         for record in catalogue.records {
-            let metadata = MemberMetadata(name: record.name, storedSize: record.compressedSize, size: record.size,
+            let metadata = MemberMetadata(
+                name: record.name, storedSize: record.compressedSize, size: record.size,
                 isEncrypted: record.isEncrypted, position: record.position)
             if checkMetadata(metadata, container: type, containerSize: data.count, &context) { return true }
         }
@@ -232,9 +237,10 @@ extension Scanner {
 
     /// Checks one member's metadata against the `.cdb` signatures, the last loaded first as clamscan does.
     /// Returns whether the scan is over.
-    private mutating func checkMetadata(_ member: MemberMetadata, container: FileType, containerSize: Int,
-        _ context: inout ContainerContext) -> Bool
-    {
+    private mutating func checkMetadata(
+        _ member: MemberMetadata, container: FileType, containerSize: Int,
+        _ context: inout ContainerContext
+    ) -> Bool {
         guard engine.containerSignatures.count > 0 else { return false }
         if containerSignatures == nil { containerSignatures = engine.containerSignatures.decode() }
         for signature in containerSignatures ?? []

@@ -8,7 +8,8 @@ public enum ARJ {
     static let directoryType: UInt8 = 3
 
     /// Calls `visit` with each file in order, each at most `maximumSize` bytes, until it returns false.
-    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool)
+    {
         let reader = ByteReader(data)
         guard var offset = header(reader, at: 0)?.next else { return }
         var index = 0
@@ -31,7 +32,8 @@ public enum ARJ {
                 default: break
                 }
             }
-            let member = ArchiveMember(name: name(data, from: nameStart, before: dataStart), data: content,
+            let member = ArchiveMember(
+                name: name(data, from: nameStart, before: dataStart), data: content,
                 truncated: size > maximumSize, isEncrypted: encrypted, size: size, index: index)
             index += 1
             if !visit(member) || end == data.count { return }

@@ -42,9 +42,10 @@ public enum ArchiveReader {
     /// Calls `visit` with each regular file member in order, reading at most `maximumSize` bytes of each, until it returns
     /// false. Members already visited stay visited when the archive turns out damaged: the error is thrown
     /// after them.
-    public static func forEachMember(in bytes: UnsafeRawBufferPointer, as kind: Kind, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool) throws(ArchiveError)
-    {
+    public static func forEachMember(
+        in bytes: UnsafeRawBufferPointer, as kind: Kind, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) throws(ArchiveError) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         guard let archive = archive_read_new() else { throw ArchiveError(message: "out of memory") }
         defer { archive_read_free(archive) }
@@ -69,7 +70,8 @@ public enum ArchiveReader {
             guard kind == .compressedStream || cvigil_entry_is_regular_file(entry) != 0 else { continue }
             let declared =
                 archive_entry_size_is_set(entry) != 0 ? Int(clamping: max(0, archive_entry_size(entry))) : nil
-            var member = ArchiveMember(name: name(of: entry), data: [], truncated: false,
+            var member = ArchiveMember(
+                name: name(of: entry), data: [], truncated: false,
                 isEncrypted: archive_entry_is_encrypted(entry) != 0, size: declared ?? 0, index: index)
             if !member.isEncrypted {
                 // Reserve the declared size (within the limit) so a large member is not copied as it grows.
@@ -89,9 +91,10 @@ public enum ArchiveReader {
     }
 
     /// Reads the current member's data; returns false if libarchive failed before its end.
-    private static func read(_ archive: OpaquePointer, into member: inout ArchiveMember, maximumSize: Int,
-        through chunk: inout [UInt8]) -> Bool
-    {
+    private static func read(
+        _ archive: OpaquePointer, into member: inout ArchiveMember, maximumSize: Int,
+        through chunk: inout [UInt8]
+    ) -> Bool {
         while true {
             let count = chunk.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
             if count == 0 { return true }

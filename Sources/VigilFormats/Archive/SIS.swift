@@ -7,7 +7,8 @@ public enum SIS {
 
     /// Calls `visit` with each file of each language in order, each at most `maximumSize` bytes, until it
     /// returns false. A file whose data is damaged is given as stored.
-    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool)
+    {
         let reader = ByteReader(data)
         guard reader.u32le(8) == 0x1000_0419, let languages = reader.u16le(18).map(Int.init),
             let files = reader.u16le(20).map(Int.init), let options = reader.u16le(36),
@@ -26,8 +27,10 @@ public enum SIS {
                 guard let nameLength = reader.u32le(record + 20).map(Int.init),
                     let nameOffset = reader.u32le(record + 24).map(Int.init)
                 else { return }
-                let name = reader.contains(nameOffset, nameLength)
-                    ? fileName(UnsafeRawBufferPointer(rebasing: data[nameOffset..<(nameOffset + nameLength)]),
+                let name =
+                    reader.contains(nameOffset, nameLength)
+                    ? fileName(
+                        UnsafeRawBufferPointer(rebasing: data[nameOffset..<(nameOffset + nameLength)]),
                         unicode: options & 1 != 0) : ""
                 let table = record + 28
                 for copy in 0..<copies {
@@ -36,7 +39,8 @@ public enum SIS {
                     else { return }
                     guard reader.contains(offset, length) else { continue }
                     let stored = UnsafeRawBufferPointer(rebasing: data[offset..<(offset + length)])
-                    let member = file(stored, compressed: compressed, name: name, maximumSize: maximumSize, index: index)
+                    let member = file(
+                        stored, compressed: compressed, name: name, maximumSize: maximumSize, index: index)
                     index += 1
                     if !visit(member) { return }
                 }
@@ -55,14 +59,17 @@ public enum SIS {
         if compressed {
             do {
                 let output = try Inflate.decompress(stored, format: .zlib, maxOutputSize: maximumSize)
-                return ArchiveMember(name: name, data: output.bytes, truncated: false, isEncrypted: false,
+                return ArchiveMember(
+                    name: name, data: output.bytes, truncated: false, isEncrypted: false,
                     size: output.bytes.count, index: index)
-            } catch where error.code == .outputLimitExceeded {
-                return ArchiveMember(name: name, data: [], truncated: true, isEncrypted: false, size: maximumSize + 1,
+            } catch  where error.code == .outputLimitExceeded {
+                return ArchiveMember(
+                    name: name, data: [], truncated: true, isEncrypted: false, size: maximumSize + 1,
                     index: index)
             } catch {}
         }
-        return ArchiveMember(name: name, data: Array(stored.prefix(maximumSize)), truncated: stored.count > maximumSize,
+        return ArchiveMember(
+            name: name, data: Array(stored.prefix(maximumSize)), truncated: stored.count > maximumSize,
             isEncrypted: false, size: stored.count, index: index)
     }
 

@@ -13,15 +13,17 @@ public enum ZipReader {
 
     /// Calls `visit` with each member of the zip in `data` described by `catalogue`, each at most `maximumSize`
     /// bytes, until it returns false.
-    public static func forEachMember(in data: UnsafeRawBufferPointer, catalogue: ZipCatalogue, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool)
-    {
+    public static func forEachMember(
+        in data: UnsafeRawBufferPointer, catalogue: ZipCatalogue, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) {
         for (index, record) in catalogue.extractionOrder.enumerated() {
             let isDirectory = record.name.last == UInt8(ascii: "/") && record.size == 0
             let start = record.localHeaderOffset + record.localHeaderSize
             guard !isDirectory, start <= data.count else { continue }
             let input = UnsafeRawBufferPointer(rebasing: data[start..<min(data.count, start + record.compressedSize)])
-            var member = ArchiveMember(name: record.text, data: [], truncated: record.size > maximumSize,
+            var member = ArchiveMember(
+                name: record.text, data: [], truncated: record.size > maximumSize,
                 isEncrypted: record.isEncrypted, size: record.size, index: index)
             if !record.isEncrypted, !member.truncated { member.data = content(input, record, maximumSize: maximumSize) }
             if !visit(member) { return }
@@ -34,7 +36,8 @@ public enum ZipReader {
         switch record.method {
         case 0: return Array(input.prefix(limit))
         case 8: return Inflate.decompressPartially(input, format: .raw, maxOutputSize: limit).output.bytes
-        case 6: return (try? Implode.decompress(input, flags: record.flags, size: record.size, maximumSize: limit)) ?? []
+        case 6:
+            return (try? Implode.decompress(input, flags: record.flags, size: record.size, maximumSize: limit)) ?? []
         case 9: return (try? Deflate64.decompress(input, maximumSize: limit)) ?? []
         default: return []
         }

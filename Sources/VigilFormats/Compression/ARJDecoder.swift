@@ -14,7 +14,8 @@ enum ARJDecoder {
         var output: [UInt8] = []
         output.reserveCapacity(min(target, 1 << 24))
         var blockSize = 0
-        var literals = Huffman.empty, positions = Huffman.empty
+        var literals = Huffman.empty
+        var positions = Huffman.empty
         while output.count < target {
             if blockSize == 0 {
                 guard let count = bits.read(16), count > 0,
@@ -65,7 +66,8 @@ enum ARJDecoder {
 
     /// A method 4 number: a unary prefix of up to `to - from` one bits picks the width, from `from` bits up.
     private static func unaryValue(_ bits: inout MSBBitReader, from: Int, to: Int) -> Int? {
-        var width = from, base = 0
+        var width = from
+        var base = 0
         while width < to {
             guard let bit = bits.read(1) else { return nil }
             if bit == 0 { break }
@@ -172,7 +174,9 @@ struct Huffman {
 
     func decode(_ bits: inout MSBBitReader) -> Int? {
         if let only { return only }
-        var code = 0, first = 0, index = 0
+        var code = 0
+        var first = 0
+        var index = 0
         for length in 1...16 {
             guard let bit = bits.read(1) else { return nil }
             code |= bit

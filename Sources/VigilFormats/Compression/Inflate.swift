@@ -97,7 +97,8 @@ public enum Inflate {
         var stream = z_stream()
         switch cvigil_inflate_init2(&stream, format.windowBits) {
         case Z_OK: break
-        case Z_MEM_ERROR: return (Output(bytes: [], consumed: 0), InflateError(.resources, "zlib could not allocate its state"))
+        case Z_MEM_ERROR:
+            return (Output(bytes: [], consumed: 0), InflateError(.resources, "zlib could not allocate its state"))
         default: return (Output(bytes: [], consumed: 0), InflateError(.corrupt, "zlib refused to start"))
         }
         defer { inflateEnd(&stream) }
@@ -129,8 +130,10 @@ public enum Inflate {
                 let room = maxOutputSize - output.count
                 output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: min(produced, room)))
                 guard produced <= room else {
-                    return result(InflateError(
-                        .outputLimitExceeded, "the decompressed data is larger than the limit of \(maxOutputSize) bytes"))
+                    return result(
+                        InflateError(
+                            .outputLimitExceeded,
+                            "the decompressed data is larger than the limit of \(maxOutputSize) bytes"))
                 }
             }
             switch status {
@@ -139,8 +142,9 @@ public enum Inflate {
             case Z_OK:
                 continue
             case Z_BUF_ERROR where stream.avail_in == 0 && fed == input.count:
-                return result(InflateError(
-                    .truncated, "the compressed stream ends early (after \(output.count) bytes of output)"))
+                return result(
+                    InflateError(
+                        .truncated, "the compressed stream ends early (after \(output.count) bytes of output)"))
             case Z_MEM_ERROR:
                 return result(InflateError(.resources, "zlib ran out of memory"))
             case Z_NEED_DICT:

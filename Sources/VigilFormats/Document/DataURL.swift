@@ -20,8 +20,13 @@ public enum DataURL {
             }
             let content = UnsafeRawBufferPointer(rebasing: html[(header + 1)..<end])
             var output = BoundedOutput(maximumSize: maximumSize, expected: content.count)
-            if isBase64 { TransferEncoding.base64(content, into: &output) } else { percentDecode(content, into: &output) }
-            let member = ArchiveMember(name: "", data: output.bytes, truncated: output.truncated, isEncrypted: false,
+            if isBase64 {
+                TransferEncoding.base64(content, into: &output)
+            } else {
+                percentDecode(content, into: &output)
+            }
+            let member = ArchiveMember(
+                name: "", data: output.bytes, truncated: output.truncated, isEncrypted: false,
                 size: output.produced, index: index)
             index += 1
             if !visit(member) { return }

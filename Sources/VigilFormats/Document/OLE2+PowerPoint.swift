@@ -25,7 +25,8 @@ enum PowerPointObjects {
                 if options >> 4 == 0 {
                     storages.append(Array(body.prefix(maximumSize)))
                 } else if body.count > 4,
-                    let output = try? Inflate.decompress(UnsafeRawBufferPointer(rebasing: body[4...]), format: .zlib,
+                    let output = try? Inflate.decompress(
+                        UnsafeRawBufferPointer(rebasing: body[4...]), format: .zlib,
                         maxOutputSize: maximumSize)
                 {
                     storages.append(output.bytes)

@@ -108,7 +108,8 @@ public struct OLE2 {
             let entry = ByteReader(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 128)]))
             let nameBytes = min(Int(entry.u16le(64) ?? 0), 64)
             let units = (0..<(nameBytes / 2)).compactMap { entry.u16le($0 * 2) }.prefix { $0 != 0 }
-            return Entry(name: Self.decodedName(Array(units)), type: entry.u8(66) ?? 0,
+            return Entry(
+                name: Self.decodedName(Array(units)), type: entry.u8(66) ?? 0,
                 left: entry.u32le(68) ?? Self.noStream, right: entry.u32le(72) ?? Self.noStream,
                 child: entry.u32le(76) ?? Self.noStream, start: entry.u32le(116) ?? Self.endOfChain,
                 size: Int(entry.u32le(120) ?? 0))
@@ -158,21 +159,25 @@ public struct OLE2 {
 
     /// Calls `visit` with each stream of the compound file in `data`, each at most `maximumSize` bytes, until
     /// it returns false. A member is named by the stream's path in the directory tree.
-    public static func forEachStream(in data: UnsafeRawBufferPointer, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool)
-    {
+    public static func forEachStream(
+        in data: UnsafeRawBufferPointer, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) {
         guard let file = OLE2(data) else { return }
         let streams = file.streams()
         for (index, stream) in streams.enumerated() {
-            var member = ArchiveMember(name: stream.path, data: file.content(of: stream.entry, limit: maximumSize),
+            var member = ArchiveMember(
+                name: stream.path, data: file.content(of: stream.entry, limit: maximumSize),
                 truncated: stream.entry.size > maximumSize, isEncrypted: false, size: stream.entry.size, index: index)
             if stream.entry.name == "\u{1}Ole10Native" {
                 // The packaged file follows a size and a header of names and paths.
                 let whole = file.content(of: stream.entry, limit: maximumSize + 1 << 16)
                 whole.withUnsafeBytes { bytes in
-                    guard bytes.count > 4, let packaged = OLEPackage.packagedFile(UnsafeRawBufferPointer(rebasing: bytes[4...]))
+                    guard bytes.count > 4,
+                        let packaged = OLEPackage.packagedFile(UnsafeRawBufferPointer(rebasing: bytes[4...]))
                     else { return }
-                    member = ArchiveMember(name: stream.path + "/" + packaged.name,
+                    member = ArchiveMember(
+                        name: stream.path + "/" + packaged.name,
                         data: Array(packaged.content.prefix(maximumSize)), truncated: packaged.size > maximumSize,
                         isEncrypted: false, size: packaged.size, index: index)
                 }
@@ -181,7 +186,8 @@ public struct OLE2 {
             guard stream.entry.name == "PowerPoint Document" else { continue }
             let objects = member.data.withUnsafeBytes { PowerPointObjects.storages(in: $0, maximumSize: maximumSize) }
             for (number, storage) in objects.enumerated() {
-                let object = ArchiveMember(name: stream.path + "/ExOleObjStg \(number)", data: storage, truncated: false,
+                let object = ArchiveMember(
+                    name: stream.path + "/ExOleObjStg \(number)", data: storage, truncated: false,
                     isEncrypted: false, size: storage.count, index: index)
                 if !visit(object) { return }
             }
@@ -204,12 +210,15 @@ public struct OLE2 {
                 let stream = content(of: entry, limit: .max)
                 guard module.offset < stream.count,
                     let source = stream.withUnsafeBytes({
-                        VBAProject.decompress(UnsafeRawBufferPointer(rebasing: $0[module.offset...]), maximumSize: maximumSize)
+                        VBAProject.decompress(
+                            UnsafeRawBufferPointer(rebasing: $0[module.offset...]), maximumSize: maximumSize)
                     })
                 else { continue }
-                sources.append(ArchiveMember(name: storage + module.streamName, data: source,
-                    truncated: source.count >= maximumSize,
-                    isEncrypted: false, size: source.count, index: streams.count + sources.count, isMacro: true))
+                sources.append(
+                    ArchiveMember(
+                        name: storage + module.streamName, data: source,
+                        truncated: source.count >= maximumSize,
+                        isEncrypted: false, size: source.count, index: streams.count + sources.count, isMacro: true))
             }
         }
         return sources

@@ -232,7 +232,8 @@ enum PDFFilter: Equatable {
                     for i in (row + pixelBytes)..<max(row + pixelBytes, end) { output[i] &+= output[i - pixelBytes] }
                 } else {
                     for i in stride(from: row + pixelBytes, to: end - 1, by: 2) {
-                        let sum = (UInt16(output[i]) << 8 | UInt16(output[i + 1]))
+                        let sum =
+                            (UInt16(output[i]) << 8 | UInt16(output[i + 1]))
                             &+ (UInt16(output[i - pixelBytes]) << 8 | UInt16(output[i - pixelBytes + 1]))
                         (output[i], output[i + 1]) = (UInt8(sum >> 8), UInt8(truncatingIfNeeded: sum))
                     }

@@ -25,16 +25,18 @@ public enum PDF {
     /// (`obj 12 0`, `obj 12 0 /JS` for a script). Its `size` is the stream's `/DL` when declared, else the
     /// decoded length; a member that would exceed `maximumSize` bytes is `truncated` to it (its `size` is
     /// then at least `maximumSize + 1`), and no decoding stage allocates more than that.
-    public static func forEachStream(in data: UnsafeRawBufferPointer, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool)
-    {
+    public static func forEachStream(
+        in data: UnsafeRawBufferPointer, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) {
         let document = PDFScan(data)
         let maximumSize = max(0, maximumSize)
         var index = 0
         for object in document.objects {
             let name = "obj \(object.id.number) \(object.id.generation)"
             for script in object.scripts {
-                let member = ArchiveMember(name: name + " /JS", data: Array(script.prefix(maximumSize)),
+                let member = ArchiveMember(
+                    name: name + " /JS", data: Array(script.prefix(maximumSize)),
                     truncated: script.count > maximumSize, isEncrypted: false, size: script.count, index: index)
                 index += 1
                 guard visit(member) else { return }
@@ -56,9 +58,10 @@ public enum PDF {
     }
 
     /// A stream's member, its name and index left for the caller.
-    static func decode(_ stream: PDFScan.Stream, of object: PDFScan.Object, in document: PDFScan,
-        maximumSize: Int) -> ArchiveMember
-    {
+    static func decode(
+        _ stream: PDFScan.Stream, of object: PDFScan.Object, in document: PDFScan,
+        maximumSize: Int
+    ) -> ArchiveMember {
         let dictionary = object.dictionary
         let end = stream.end ?? document.dataEnd(of: stream, length: document.resolve(dictionary["Length"])?.integer)
         let raw = UnsafeRawBufferPointer(rebasing: document.bytes[stream.start..<end])
@@ -81,7 +84,8 @@ public enum PDF {
         let declared = document.resolve(dictionary["DL"])?.integer.flatMap { $0 >= 0 ? $0 : nil }
         var data = decoded ?? Array(raw.prefix(maximumSize))
         if data.count > maximumSize { data.removeLast(data.count - maximumSize) }
-        return ArchiveMember(name: "", data: data, truncated: size > maximumSize, isEncrypted: false,
+        return ArchiveMember(
+            name: "", data: data, truncated: size > maximumSize, isEncrypted: false,
             size: declared ?? size, index: 0)
     }
 

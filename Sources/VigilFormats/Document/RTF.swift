@@ -5,9 +5,10 @@
 public enum RTF {
     /// Calls `visit` with each embedded object in document order, each at most `maximumSize` bytes, until it
     /// returns false.
-    public static func forEachObject(in data: UnsafeRawBufferPointer, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool)
-    {
+    public static func forEachObject(
+        in data: UnsafeRawBufferPointer, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) {
         var position = 0
         var index = 0
         while let start = controlWord("objdata", in: data, from: position) {
@@ -33,7 +34,8 @@ public enum RTF {
             }
         }
         let kept = min(content.count, maximumSize)
-        return ArchiveMember(name: name, data: Array(content[0..<kept]), truncated: size > maximumSize,
+        return ArchiveMember(
+            name: name, data: Array(content[0..<kept]), truncated: size > maximumSize,
             isEncrypted: false, size: size, index: index)
     }
 

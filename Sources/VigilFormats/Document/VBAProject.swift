@@ -24,7 +24,8 @@ enum VBAProject {
                 guard reader.contains(start, length) else { break }
                 switch identifier {
                 case 0x001A:
-                    name = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]), as: UTF8.self)
+                    name = String(
+                        decoding: UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]), as: UTF8.self)
                 case 0x0031 where length == 4:
                     offset = Int(reader.u32le(start) ?? 0)
                 case 0x002B:
@@ -77,7 +78,9 @@ enum VBAProject {
                     let length = (token & (0xFFFF >> bitCount)) + 3
                     let distance = (token >> (16 - bitCount)) + 1
                     guard distance <= decompressed else { return output }
-                    for _ in 0..<min(length, maximumSize - output.count) { output.append(output[output.count - distance]) }
+                    for _ in 0..<min(length, maximumSize - output.count) {
+                        output.append(output[output.count - distance])
+                    }
                 }
             }
             position = chunkEnd

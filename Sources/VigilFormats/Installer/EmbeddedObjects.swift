@@ -18,7 +18,9 @@ public enum EmbeddedObjects {
 
     /// Calls `visit` with the members of each object embedded in `data`, in file order, each at most
     /// `maximumSize` bytes, until it returns false.
-    public static func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+    public static func forEachMember(
+        in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool
+    ) {
         var going = true
         InstallShieldOverlay.forEachFile(in: data, maximumSize: maximumSize) { member in
             going = visit(member)
@@ -33,13 +35,16 @@ public enum EmbeddedObjects {
             switch kind {
             case .nsis:
                 guard offset >= 4 else { continue }
-                NSIS.forEachBlock(in: UnsafeRawBufferPointer(rebasing: data[(offset - 4)...]), maximumSize: maximumSize,
+                NSIS.forEachBlock(
+                    in: UnsafeRawBufferPointer(rebasing: data[(offset - 4)...]), maximumSize: maximumSize,
                     visitMember)
             case .installShieldMSI:
-                InstallShieldMSI.forEachFile(in: UnsafeRawBufferPointer(rebasing: data[offset...]),
+                InstallShieldMSI.forEachFile(
+                    in: UnsafeRawBufferPointer(rebasing: data[offset...]),
                     maximumSize: maximumSize, visitMember)
             case .cabinet:
-                try? ArchiveReader.forEachMember(in: UnsafeRawBufferPointer(rebasing: data[offset...]), as: .archive,
+                try? ArchiveReader.forEachMember(
+                    in: UnsafeRawBufferPointer(rebasing: data[offset...]), as: .archive,
                     maximumSize: maximumSize, visitMember)
             }
             if !going { return }

@@ -9,7 +9,8 @@ public enum InstallShieldMSI {
 
     /// Calls `visit` with each file in order, each at most `maximumSize` bytes, until it returns false; `data`
     /// starts at the `InstallShield` marker.
-    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool)
+    {
         let reader = ByteReader(data)
         let header = marker.count
         guard reader.hasBytes(marker), let count = reader.u32le(header),
@@ -31,11 +32,12 @@ public enum InstallShieldMSI {
                 plain[i] = (byte >> 4 | byte << 4) ^ key[(i & 0x3FF) % key.count]
             }
             let name = String(decoding: nameBytes, as: UTF8.self)
-            var member = ArchiveMember(name: name, data: [], truncated: false, isEncrypted: false, size: 0, index: index)
+            var member = ArchiveMember(
+                name: name, data: [], truncated: false, isEncrypted: false, size: 0, index: index)
             do {
                 member.data = try Inflate.decompress(plain, format: .zlib, maxOutputSize: maximumSize).bytes
                 member.size = member.data.count
-            } catch where error.code == .outputLimitExceeded {
+            } catch  where error.code == .outputLimitExceeded {
                 member.truncated = true
                 member.size = maximumSize + 1
             } catch {

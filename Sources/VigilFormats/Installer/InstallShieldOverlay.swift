@@ -7,7 +7,8 @@ public enum InstallShieldOverlay {
 
     /// Calls `visit` with each file of the overlay of the PE file in `data`, in order, each at most
     /// `maximumSize` bytes, until it returns false.
-    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+    public static func forEachFile(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool)
+    {
         guard let pe = PortableExecutable.parse(data), !pe.is64 else { return }
         let overlay = pe.sections.filter { $0.rawSize > 0 }.map { Int($0.rawOffset) + Int($0.rawSize) }.max() ?? 0
         guard overlay > 0, overlay < data.count else { return }
@@ -25,7 +26,8 @@ public enum InstallShieldOverlay {
             guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ (48...57).contains($0) }),
                 let size = Int(strings[3]), size < data.count - offset
             else { return }
-            let member = ArchiveMember(name: strings[0], data: Array(data[offset..<(offset + min(size, maximumSize))]),
+            let member = ArchiveMember(
+                name: strings[0], data: Array(data[offset..<(offset + min(size, maximumSize))]),
                 truncated: size > maximumSize, isEncrypted: false, size: size, index: index)
             offset += size
             index += 1

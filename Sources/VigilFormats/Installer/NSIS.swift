@@ -14,7 +14,8 @@ public enum NSIS {
 
     /// Calls `visit` with each block in order, each at most `maximumSize` bytes, until it returns false;
     /// `data` starts at the first header.
-    public static func forEachBlock(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
+    public static func forEachBlock(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool)
+    {
         let reader = ByteReader(data)
         guard reader.hasBytes(signature, at: 4), let archiveSize = reader.u32le(24).map(Int.init) else { return }
         let end = min(data.count, max(28, archiveSize))
@@ -23,9 +24,12 @@ public enum NSIS {
         var index = 0
         func give(_ bytes: [UInt8], size: Int) -> Bool {
             defer { index += 1 }
-            return visit(ArchiveMember(name: index == 0 ? "NSIS script" : "NSIS block \(index)",
-                data: Array(bytes.prefix(maximumSize)), truncated: size > maximumSize, isEncrypted: false, size: size,
-                index: index))
+            return visit(
+                ArchiveMember(
+                    name: index == 0 ? "NSIS script" : "NSIS block \(index)",
+                    data: Array(bytes.prefix(maximumSize)), truncated: size > maximumSize, isEncrypted: false,
+                    size: size,
+                    index: index))
         }
         if isChained(blocks) || first == reader.u32le(20) {
             // Not solid: length-prefixed blocks, each compressed on its own.
@@ -93,7 +97,9 @@ public enum NSIS {
             }
             return member.map { ($0.data, $0.truncated ? maximumSize + 1 : $0.data.count) }
         case .deflate:
-            guard let output = try? Inflate.decompress(bytes, format: .raw, maxOutputSize: maximumSize) else { return nil }
+            guard let output = try? Inflate.decompress(bytes, format: .raw, maxOutputSize: maximumSize) else {
+                return nil
+            }
             return (output.bytes, output.bytes.count)
         case .bzip2:
             return nil

@@ -14,9 +14,10 @@ public enum Mail {
     /// Calls `visit` with each part in order, decoded, each at most `maximumSize` bytes, until it returns
     /// false. A part is named by its file name (`Content-Disposition` filename or `Content-Type` name) when
     /// it has one.
-    public static func forEachPart(in data: UnsafeRawBufferPointer, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool)
-    {
+    public static func forEachPart(
+        in data: UnsafeRawBufferPointer, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) {
         withoutActuallyEscaping(visit) { visit in
             var walker = PartWalker(text: data, maximumSize: maximumSize, visit: visit)
             for message in messages(in: data) where !walker.message(message, depth: 0) { return }
@@ -70,7 +71,8 @@ struct PartHeaders {
             if text[line.lowerBound] == 0x20 || text[line.lowerBound] == 0x09, !fields.isEmpty {
                 fields[fields.count - 1].value += " " + string.trimmed
             } else if let colon = string.firstIndex(of: ":"), !string[..<colon].contains(" ") {
-                fields.append((String(string[..<colon]).lowercased(), String(string[string.index(after: colon)...]).trimmed))
+                fields.append(
+                    (String(string[..<colon]).lowercased(), String(string[string.index(after: colon)...]).trimmed))
             } else if first {
                 return (PartHeaders(), range.lowerBound)
             }
@@ -102,7 +104,10 @@ struct PartHeaders {
         var current = ""
         var quoted = false
         for character in value {
-            if character == "\"" { quoted.toggle(); continue }
+            if character == "\"" {
+                quoted.toggle()
+                continue
+            }
             if character == ";" && !quoted {
                 items.append(current)
                 current = ""
@@ -114,7 +119,8 @@ struct PartHeaders {
         var parameters: [String: String] = [:]
         for item in items.dropFirst() {
             guard let equals = item.firstIndex(of: "=") else { continue }
-            parameters[String(item[..<equals]).trimmed.lowercased()] = String(item[item.index(after: equals)...]).trimmed
+            parameters[String(item[..<equals]).trimmed.lowercased()] =
+                String(item[item.index(after: equals)...]).trimmed
         }
         return (items[0].trimmed.lowercased(), parameters)
     }
@@ -171,7 +177,8 @@ struct PartWalker {
     /// Gives the files uuencoded inside a text.
     private mutating func textFiles(_ range: Range<Int>) -> Bool {
         guard !range.isEmpty else { return true }
-        for file in TransferEncoding.uudecodedFiles(UnsafeRawBufferPointer(rebasing: text[range]), maximumSize: maximumSize)
+        for file in TransferEncoding.uudecodedFiles(
+            UnsafeRawBufferPointer(rebasing: text[range]), maximumSize: maximumSize)
         where !give(file.output, name: file.name) {
             return false
         }
@@ -180,8 +187,10 @@ struct PartWalker {
 
     private mutating func give(_ output: BoundedOutput, name: String) -> Bool {
         defer { index += 1 }
-        return visit(ArchiveMember(name: name, data: output.bytes, truncated: output.truncated, isEncrypted: false,
-            size: output.produced, index: index))
+        return visit(
+            ArchiveMember(
+                name: name, data: output.bytes, truncated: output.truncated, isEncrypted: false,
+                size: output.produced, index: index))
     }
 
     /// A multipart body's preamble and parts: the text between `--boundary` lines up to `--boundary--`
@@ -198,7 +207,8 @@ struct PartWalker {
                 delimiter.indices.allSatisfy({ text[line.lowerBound + $0] == delimiter[$0] })
             else { continue }
             let rest = line.lowerBound + delimiter.count
-            closed = rest + 1 < line.upperBound && text[rest] == UInt8(ascii: "-") && text[rest + 1] == UInt8(ascii: "-")
+            closed =
+                rest + 1 < line.upperBound && text[rest] == UInt8(ascii: "-") && text[rest + 1] == UInt8(ascii: "-")
             // The line break before a delimiter belongs to it.
             var end = lineStart
             if end > body.lowerBound, text[end - 1] == 0x0A { end -= 1 }
@@ -219,7 +229,9 @@ extension String {
     /// The string without leading and trailing spaces and tabs.
     var trimmed: String {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else {
+            return ""
+        }
         return String(self[first...last])
     }
 }

@@ -9,9 +9,10 @@ public enum TNEF {
 
     /// Calls `visit` with each attachment in order, each at most `maximumSize` bytes, until it returns false.
     /// Reading stops at the first attribute that runs past the end.
-    public static func forEachAttachment(in data: UnsafeRawBufferPointer, maximumSize: Int,
-        _ visit: (ArchiveMember) -> Bool)
-    {
+    public static func forEachAttachment(
+        in data: UnsafeRawBufferPointer, maximumSize: Int,
+        _ visit: (ArchiveMember) -> Bool
+    ) {
         let reader = ByteReader(data)
         guard reader.u32le(0) == signature else { return }
         var offset = 6
@@ -28,7 +29,8 @@ public enum TNEF {
                 title = String(decoding: UnsafeRawBufferPointer(rebasing: text), as: UTF8.self)
             } else if level == attachmentLevel, identifier == attachData {
                 let kept = min(value.count, maximumSize)
-                let member = ArchiveMember(name: title, data: Array(value[0..<kept]), truncated: length > maximumSize,
+                let member = ArchiveMember(
+                    name: title, data: Array(value[0..<kept]), truncated: length > maximumSize,
                     isEncrypted: false, size: length, index: index)
                 index += 1
                 title = ""

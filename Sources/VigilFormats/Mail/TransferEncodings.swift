@@ -28,7 +28,10 @@ enum TransferEncoding {
         for byte in text {
             let value = base64Values[Int(byte)]
             if value == 0xFF {
-                if byte == UInt8(ascii: "=") { bits = 0; count = 0 }
+                if byte == UInt8(ascii: "=") {
+                    bits = 0
+                    count = 0
+                }
                 continue
             }
             bits = bits << 6 | UInt32(value)
@@ -85,7 +88,9 @@ enum TransferEncoding {
 
     /// The uuencoded files in `text`: each from a `begin MODE NAME` line to its `end` line (or the text's
     /// end), with the name the begin line gives.
-    static func uudecodedFiles(_ text: UnsafeRawBufferPointer, maximumSize: Int) -> [(name: String, output: BoundedOutput)] {
+    static func uudecodedFiles(_ text: UnsafeRawBufferPointer, maximumSize: Int) -> [(
+        name: String, output: BoundedOutput
+    )] {
         var files: [(name: String, output: BoundedOutput)] = []
         var lines = Lines(text)
         while let line = lines.next() {
