@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "CVigilLibc"),
         .systemLibrary(name: "CVigilZlib", path: "Sources/CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CVigilArchive", path: "Sources/CVigilArchive", providers: [.apt(["libarchive-dev"])]),
-        .target(name: "VigilFormats", dependencies: ["CVigilZlib", "CVigilArchive"]),
+        .target(name: "VigilFormats", dependencies: ["CVigilZlib", "CVigilArchive", "CVigilLibc"]),
         .target(
             name: "VigilEngine",
             dependencies: ["VigilSignatures", "VigilFormats", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,3 +1,5 @@
+import CVigilLibc
+
 /// Installers and archives found inside an executable, as clamscan finds them: the files of an
 /// InstallShield overlay (read when clamscan parses the PE file), then the objects its raw scan finds by
 /// their embedded-type signatures, each unpacked from where it starts: NSIS data, InstallShield MSI files,
@@ -12,6 +14,15 @@ public enum EmbeddedObjects {
             case .nsis: NSIS.signature
             case .installShieldMSI: InstallShieldMSI.marker
             case .cabinet: Array("MSCF".utf8) + [0, 0, 0, 0]
+            }
+        }
+
+        /// The index of the marker's least common byte in executables, searched for first.
+        var rareByte: Int {
+            switch self {
+            case .nsis: 3  // 0xDE
+            case .installShieldMSI: 7  // "S"
+            case .cabinet: 3  // "F"
             }
         }
     }
@@ -51,34 +62,24 @@ public enum EmbeddedObjects {
         }
     }
 
-    /// Where each kind's marker occurs (an executable's own header excluded), in file order.
+    /// Where each kind's marker occurs (an executable's own header excluded), in file order: `memchr` for the
+    /// marker's rarest byte, then a comparison.
     static func find(in data: UnsafeRawBufferPointer) -> [(Kind, Int)] {
+        guard let base = data.baseAddress else { return [] }
         var found: [(Kind, Int)] = []
         for kind in Kind.allCases {
             let marker = kind.marker
             var position = 1
-            while let start = data.firstRange(of: marker, from: position) {
+            while position < data.count,
+                let hit = marker.withUnsafeBytes({
+                    cvigil_find_rare(base + position, data.count - position, $0.baseAddress, $0.count, kind.rareByte)
+                })
+            {
+                let start = base.distance(to: UnsafeRawPointer(hit))
                 found.append((kind, start))
                 position = start + marker.count
             }
         }
         return found.sorted { $0.1 < $1.1 }
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// Where `needle` next occurs at or after `position`.
-    func firstRange(of needle: [UInt8], from position: Int) -> Int? {
-        guard let first = needle.first, needle.count <= count else { return nil }
-        var i = position
-        let last = count - needle.count
-        while i <= last {
-            guard let candidate = self[i...last].firstIndex(of: first) else { return nil }
-            var k = 1
-            while k < needle.count, self[candidate + k] == needle[k] { k += 1 }
-            if k == needle.count { return candidate }
-            i = candidate + 1
-        }
-        return nil
     }
 }
