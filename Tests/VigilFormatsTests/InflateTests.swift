@@ -19,7 +19,7 @@ struct InflateTests {
 
     @Test func limitIsExactAndRefusesOneByteMore() throws {
         let packed = TestArchive.deflate(text)
-        #expect(throws: InflateError.self) {
+        #expect(throws: DecompressionError.self) {
             try Inflate.decompress(packed, format: .gzip, maxOutputSize: text.count - 1)
         }
         do {
@@ -50,7 +50,7 @@ struct InflateTests {
                 #expect(error.code == .truncated || error.code == .corrupt)
             }
         }
-        #expect(throws: InflateError.self) { try Inflate.decompress([], format: .gzip, maxOutputSize: 10) }
+        #expect(throws: DecompressionError.self) { try Inflate.decompress([], format: .gzip, maxOutputSize: 10) }
     }
 
     @Test func corruptStreamIsAnError() {
@@ -64,7 +64,7 @@ struct InflateTests {
         }
         var badCRC = TestArchive.deflate(text)
         badCRC[badCRC.count - 6] ^= 0xFF
-        #expect(throws: InflateError.self) { try Inflate.decompress(badCRC, format: .gzip, maxOutputSize: 1 << 20) }
+        #expect(throws: DecompressionError.self) { try Inflate.decompress(badCRC, format: .gzip, maxOutputSize: 1 << 20) }
     }
 
     @Test func consumedStopsAtTheStreamsEnd() throws {
@@ -79,6 +79,6 @@ struct InflateTests {
         let b = Array("second\n".utf8)
         let file = TestArchive.deflate(a) + TestArchive.deflate(b) + [0, 0, 0x41]
         #expect(try Inflate.gunzip(file, maxOutputSize: 100) == a + b)
-        #expect(throws: InflateError.self) { try Inflate.gunzip(file, maxOutputSize: a.count + 1) }
+        #expect(throws: DecompressionError.self) { try Inflate.gunzip(file, maxOutputSize: a.count + 1) }
     }
 }

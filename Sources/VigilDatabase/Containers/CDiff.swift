@@ -97,7 +97,7 @@ public struct CDiff: Sendable {
         let output: Inflate.Output
         do {
             output = try bytes.withUnsafeBytes { raw in
-                Result { () throws(InflateError) in
+                Result { () throws(DecompressionError) in
                     try Inflate.decompress(
                         UnsafeRawBufferPointer(rebasing: raw[headerEnd...]), format: .gzip, maxOutputSize: maxScriptSize
                     )

@@ -133,7 +133,7 @@ public struct CVDArchive: Sendable {
         if Inflate.isGzip(body) {
             do {
                 tar = try bytes.withUnsafeBytes { raw in
-                    Result { () throws(InflateError) in
+                    Result { () throws(DecompressionError) in
                         try Inflate.gunzip(
                             UnsafeRawBufferPointer(rebasing: raw[CVDHeader.size...]),
                             maxOutputSize: limits.maxUncompressedSize)

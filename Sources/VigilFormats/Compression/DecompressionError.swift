@@ -1,5 +1,5 @@
-/// A compressed stream that Vigil's own decoders (``Implode``, ``Deflate64``) cannot decompress: corrupt,
-/// truncated, or larger than the caller allows.
+/// A compressed stream that cannot be decompressed (by zlib through ``Inflate``, or by Vigil's own decoders
+/// such as ``Implode`` and ``Deflate64``): corrupt, truncated, or larger than the caller allows.
 public struct DecompressionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -11,6 +11,8 @@ public struct DecompressionError: Error, Sendable, Equatable, CustomStringConver
         public static let truncated = Code(rawValue: "truncated")
         /// The input is not a valid stream of the expected format.
         public static let corrupt = Code(rawValue: "corrupt")
+        /// The decompressor could not allocate its state.
+        public static let resources = Code(rawValue: "out of memory")
     }
 
     /// The kind of failure.

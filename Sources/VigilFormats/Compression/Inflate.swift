@@ -1,38 +1,7 @@
 import CVigilZlib
 
-/// A deflate stream that cannot be decompressed: corrupt, truncated, or larger than the caller allows.
-public struct InflateError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What went wrong.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let rawValue: String
-        public var description: String { rawValue }
-        /// The output would exceed the caller's maximum (a decompression bomb, or a limit set too low).
-        public static let outputLimitExceeded = Code(rawValue: "output limit exceeded")
-        /// The input ends before the stream does.
-        public static let truncated = Code(rawValue: "truncated")
-        /// The input is not a valid stream of the requested format.
-        public static let corrupt = Code(rawValue: "corrupt")
-        /// zlib could not allocate its state.
-        public static let resources = Code(rawValue: "out of memory")
-    }
-
-    /// The kind of failure.
-    public var code: Code
-    /// A sentence saying what is wrong, without a trailing period.
-    public var message: String
-
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// The message.
-    public var description: String { message }
-}
-
 /// Decompresses gzip, zlib and raw deflate streams through the system zlib. The output never grows past the
-/// caller's maximum: a stream that would is refused with ``InflateError/Code/outputLimitExceeded`` as soon as
+/// caller's maximum: a stream that would is refused with ``DecompressionError/Code/outputLimitExceeded`` as soon as
 /// the limit is crossed, so a small hostile input cannot make Vigil allocate without bound.
 public enum Inflate {
     /// The framing around the deflate data.
@@ -75,9 +44,9 @@ public enum Inflate {
     /// - Parameters:
     ///   - format: the framing expected.
     ///   - maxOutputSize: the most bytes the output may hold; one byte more is an error.
-    /// - Throws: ``InflateError``: corrupt or truncated input, or output over `maxOutputSize`.
+    /// - Throws: ``DecompressionError``: corrupt or truncated input, or output over `maxOutputSize`.
     public static func decompress(_ input: UnsafeRawBufferPointer, format: Format, maxOutputSize: Int)
-        throws(InflateError) -> Output
+        throws(DecompressionError) -> Output
     {
         let (output, error) = decompressPartially(input, format: format, maxOutputSize: maxOutputSize)
         if let error { throw error }
@@ -88,18 +57,18 @@ public enum Inflate {
     /// reaches `maxOutputSize` bytes (then exactly that many), and the error that stopped it, if any. Scanners
     /// read a damaged stream this way, as clamscan scans what a damaged stream gave.
     public static func decompressPartially(_ input: UnsafeRawBufferPointer, format: Format, maxOutputSize: Int)
-        -> (output: Output, error: InflateError?)
+        -> (output: Output, error: DecompressionError?)
     {
         var output: [UInt8] = []
         guard let base = input.baseAddress, !input.isEmpty else {
-            return (Output(bytes: [], consumed: 0), InflateError(.truncated, "the compressed stream is empty"))
+            return (Output(bytes: [], consumed: 0), DecompressionError(.truncated, "the compressed stream is empty"))
         }
         var stream = z_stream()
         switch cvigil_inflate_init2(&stream, format.windowBits) {
         case Z_OK: break
         case Z_MEM_ERROR:
-            return (Output(bytes: [], consumed: 0), InflateError(.resources, "zlib could not allocate its state"))
-        default: return (Output(bytes: [], consumed: 0), InflateError(.corrupt, "zlib refused to start"))
+            return (Output(bytes: [], consumed: 0), DecompressionError(.resources, "zlib could not allocate its state"))
+        default: return (Output(bytes: [], consumed: 0), DecompressionError(.corrupt, "zlib refused to start"))
         }
         defer { inflateEnd(&stream) }
 
@@ -116,7 +85,7 @@ public enum Inflate {
             stream.avail_in = uInt(slice)
             fed += slice
         }
-        func result(_ error: InflateError?) -> (output: Output, error: InflateError?) {
+        func result(_ error: DecompressionError?) -> (output: Output, error: DecompressionError?) {
             (Output(bytes: output, consumed: fed - Int(stream.avail_in)), error)
         }
         refill()
@@ -131,7 +100,7 @@ public enum Inflate {
                 output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: min(produced, room)))
                 guard produced <= room else {
                     return result(
-                        InflateError(
+                        DecompressionError(
                             .outputLimitExceeded,
                             "the decompressed data is larger than the limit of \(maxOutputSize) bytes"))
                 }
@@ -143,31 +112,31 @@ public enum Inflate {
                 continue
             case Z_BUF_ERROR where stream.avail_in == 0 && fed == input.count:
                 return result(
-                    InflateError(
+                    DecompressionError(
                         .truncated, "the compressed stream ends early (after \(output.count) bytes of output)"))
             case Z_MEM_ERROR:
-                return result(InflateError(.resources, "zlib ran out of memory"))
+                return result(DecompressionError(.resources, "zlib ran out of memory"))
             case Z_NEED_DICT:
-                return result(InflateError(.corrupt, "the stream needs a preset dictionary"))
+                return result(DecompressionError(.corrupt, "the stream needs a preset dictionary"))
             default:
                 let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                return result(InflateError(.corrupt, "the compressed stream is corrupt (\(reason))"))
+                return result(DecompressionError(.corrupt, "the compressed stream is corrupt (\(reason))"))
             }
         }
     }
 
     /// Decompresses one stream from the start of `input`.
-    public static func decompress(_ input: [UInt8], format: Format, maxOutputSize: Int) throws(InflateError)
+    public static func decompress(_ input: [UInt8], format: Format, maxOutputSize: Int) throws(DecompressionError)
         -> Output
     {
         try input.withUnsafeBytes { raw in
-            Result { () throws(InflateError) in try decompress(raw, format: format, maxOutputSize: maxOutputSize) }
+            Result { () throws(DecompressionError) in try decompress(raw, format: format, maxOutputSize: maxOutputSize) }
         }.get()
     }
 
     /// Decompresses a gzip file: every member, in order, as `gunzip` and zlib's `gzread` do, ignoring bytes after
     /// the last member that do not start another one. `maxOutputSize` bounds the members' total.
-    public static func gunzip(_ input: UnsafeRawBufferPointer, maxOutputSize: Int) throws(InflateError) -> [UInt8] {
+    public static func gunzip(_ input: UnsafeRawBufferPointer, maxOutputSize: Int) throws(DecompressionError) -> [UInt8] {
         var output: [UInt8] = []
         var offset = 0
         repeat {
@@ -181,9 +150,9 @@ public enum Inflate {
     }
 
     /// Decompresses a gzip file (every member), as the buffer-pointer variant does.
-    public static func gunzip(_ input: [UInt8], maxOutputSize: Int) throws(InflateError) -> [UInt8] {
+    public static func gunzip(_ input: [UInt8], maxOutputSize: Int) throws(DecompressionError) -> [UInt8] {
         try input.withUnsafeBytes { raw in
-            Result { () throws(InflateError) in try gunzip(raw, maxOutputSize: maxOutputSize) }
+            Result { () throws(DecompressionError) in try gunzip(raw, maxOutputSize: maxOutputSize) }
         }.get()
     }
 }
