@@ -24,14 +24,7 @@ import VigilTestSupport
     }
 
     static func members(_ archive: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        archive.withUnsafeBytes {
-            ARJ.forEachFile(in: $0, maximumSize: maximumSize) {
-                members.append($0)
-                return true
-            }
-        }
-        return members
+        VigilFormatsTests.members(of: archive) { ARJ.forEachFile(in: $0, maximumSize: maximumSize, $1) }
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/arj")), arguments: [0, 1, 2, 3, 4])

@@ -15,7 +15,10 @@ import VigilTestSupport
         var found: [ArchiveMember] = []
         let failure = bytes.withUnsafeBytes { raw -> ArchiveError? in
             do throws(ArchiveError) {
-                try ArchiveReader.forEachMember(in: raw, as: kind, maximumSize: maximumSize) { found.append($0); return true }
+                try ArchiveReader.forEachMember(in: raw, as: kind, maximumSize: maximumSize) {
+                    found.append($0)
+                    return true
+                }
                 return nil
             } catch {
                 return error

@@ -64,7 +64,9 @@ struct InflateTests {
         }
         var badCRC = TestArchive.deflate(text)
         badCRC[badCRC.count - 6] ^= 0xFF
-        #expect(throws: DecompressionError.self) { try Inflate.decompress(badCRC, format: .gzip, maxOutputSize: 1 << 20) }
+        #expect(throws: DecompressionError.self) {
+            try Inflate.decompress(badCRC, format: .gzip, maxOutputSize: 1 << 20)
+        }
     }
 
     @Test func consumedStopsAtTheStreamsEnd() throws {

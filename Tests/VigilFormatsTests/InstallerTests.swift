@@ -11,14 +11,7 @@ import VigilTestSupport
         + TestContent.noise(3000, seed: 2)
 
     static func embedded(_ data: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        data.withUnsafeBytes {
-            EmbeddedObjects.forEachMember(in: $0, maximumSize: maximumSize) {
-                members.append($0)
-                return true
-            }
-        }
-        return members
+        members(of: data) { EmbeddedObjects.forEachMember(in: $0, maximumSize: maximumSize, $1) }
     }
 
     @Test(arguments: [InstallerEncoders.NSISCompression.stored, .deflate, .lzma], [false, true])

@@ -57,14 +57,7 @@ import VigilTestSupport
     }
 
     static func sisFiles(_ file: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        file.withUnsafeBytes {
-            SIS.forEachFile(in: $0, maximumSize: maximumSize) {
-                members.append($0)
-                return true
-            }
-        }
-        return members
+        members(of: file) { SIS.forEachFile(in: $0, maximumSize: maximumSize, $1) }
     }
 
     @Test func sisFiles() {

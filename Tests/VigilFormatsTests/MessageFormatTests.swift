@@ -7,14 +7,7 @@ import VigilTestSupport
     static let payload = Array("MZ payload\u{0}\u{1}\u{2}=\r\n".utf8) + TestContent.noise(2000, seed: 9)
 
     static func parts(_ text: String, maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        Array(text.utf8).withUnsafeBytes {
-            Mail.forEachPart(in: $0, maximumSize: maximumSize) {
-                members.append($0)
-                return true
-            }
-        }
-        return members
+        members(of: Array(text.utf8)) { Mail.forEachPart(in: $0, maximumSize: maximumSize, $1) }
     }
 
     static let multipart = """
@@ -145,14 +138,7 @@ import VigilTestSupport
     }
 
     static func objects(_ bytes: [UInt8]) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        bytes.withUnsafeBytes {
-            RTF.forEachObject(in: $0, maximumSize: 1 << 20) {
-                members.append($0)
-                return true
-            }
-        }
-        return members
+        members(of: bytes) { RTF.forEachObject(in: $0, maximumSize: 1 << 20, $1) }
     }
 
     @Test func rtfEmbeddedObjects() {

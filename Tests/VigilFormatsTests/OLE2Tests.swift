@@ -8,14 +8,7 @@ import VigilTestSupport
     static let large = TestContent.noise(9000, seed: 3)
 
     static func members(_ file: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        file.withUnsafeBytes {
-            OLE2.forEachStream(in: $0, maximumSize: maximumSize) {
-                members.append($0)
-                return true
-            }
-        }
-        return members
+        VigilFormatsTests.members(of: file) { OLE2.forEachStream(in: $0, maximumSize: maximumSize, $1) }
     }
 
     @Test func streamsOfTheDirectoryTree() {

@@ -10,14 +10,7 @@ import VigilTestSupport
         + Array(repeating: UInt8(ascii: "A"), count: 500) + [UInt8](repeating: 0, count: 16) + [1]
 
     static func members(_ file: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        var members: [ArchiveMember] = []
-        file.withUnsafeBytes { bytes in
-            PDF.forEachStream(in: bytes, maximumSize: maximumSize) { member in
-                members.append(member)
-                return true
-            }
-        }
-        return members
+        VigilFormatsTests.members(of: file) { PDF.forEachStream(in: $0, maximumSize: maximumSize, $1) }
     }
 
     static func single(
