@@ -48,6 +48,30 @@ import VigilTestSupport
         #expect(Self.embedded(PEBuilder.build(is64: true) + Array("x\u{0}y\u{0}1\u{0}3\u{0}abc".utf8)).isEmpty)
     }
 
+    @Test func installShieldCabinets() {
+        let (header, cabinet) = InstallerEncoders.installShieldCabinet([
+            ("clam.exe", Self.payload), ("b.txt", Self.script),
+        ])
+        let file =
+            InstallerEncoders.installShieldOverlay([
+                ("setup.ini", Self.script), ("data1.hdr", header),
+                ("data2.cab", cabinet),
+            ]) + [0]
+        let members = Self.embedded(file)
+        #expect(members.map(\.name) == ["setup.ini", "clam.exe", "b.txt"])
+        #expect(members.map(\.data) == [Self.script, Self.payload, Self.script])
+        // Without its cabinet the header is given as it is.
+        let alone = InstallerEncoders.installShieldOverlay([("data1.hdr", header)]) + [0]
+        #expect(Self.embedded(alone).map(\.data) == [header])
+        for cut in stride(from: 0, to: header.count, by: 7) {
+            _ = Self.embedded(
+                InstallerEncoders.installShieldOverlay([
+                    ("data1.hdr", Array(header.prefix(cut))),
+                    ("data2.cab", cabinet),
+                ]) + [0])
+        }
+    }
+
     @Test func embeddedCabinet() throws {
         let cab = try #require(
             FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.cab"),

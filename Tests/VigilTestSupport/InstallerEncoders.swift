@@ -50,6 +50,38 @@ public enum InstallerEncoders {
         return out
     }
 
+    /// An InstallShield cabinet pair: `data1.hdr` listing `files` (internal, in cabinet 2) and `data2.cab`
+    /// holding each as chunks of at most `chunkSize` bytes, raw-deflated one by one after a 16-bit length.
+    public static func installShieldCabinet(_ files: [(name: String, data: [UInt8])], chunkSize: Int = 1000)
+        -> (header: [UInt8], cabinet: [UInt8])
+    {
+        var cabinet: [UInt8] = []
+        var names: [UInt8] = []
+        var items: [UInt8] = []
+        for file in files {
+            let start = cabinet.count
+            for chunk in stride(from: 0, to: file.data.count, by: chunkSize) {
+                let packed = TestArchive.deflate(
+                    Array(file.data[chunk..<min(chunk + chunkSize, file.data.count)]), .raw)
+                cabinet += [UInt8(packed.count & 0xFF), UInt8(packed.count >> 8)] + packed
+            }
+            var item: [UInt8] = [4, 0] + le64(file.data.count) + le64(cabinet.count - start) + le64(start)
+            item += Array(repeating: 0, count: 16 + 8 + 8) + le32(names.count) + [0, 0]
+            item += Array(repeating: 0, count: 20) + [0, 2, 0]
+            items += item
+            names += Array(file.name.utf8) + [0]
+        }
+        // The object table at 0x20: the strings (and file items after them) at +0x40 from the table.
+        var objects = Array(repeating: UInt8(0), count: 0x40)
+        objects.replaceSubrange(12..<16, with: le32(0x40))
+        objects.replaceSubrange(40..<44, with: le32(files.count))
+        objects.replaceSubrange(44..<48, with: le32(names.count))
+        let header =
+            le32(0x2863_5349) + le32(0) + le32(0) + le32(0x20) + le32(0)
+            + Array(repeating: 0, count: 12) + objects + names + items
+        return (header, cabinet)
+    }
+
     /// A 32-bit PE file with an InstallShield overlay holding `files`.
     public static func installShieldOverlay(_ files: [(name: String, data: [UInt8])]) -> [UInt8] {
         var out = PEBuilder.build()
@@ -61,4 +93,5 @@ public enum InstallerEncoders {
     }
 
     static func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }
+    static func le64(_ value: Int) -> [UInt8] { (0..<8).map { UInt8((value >> (8 * $0)) & 0xFF) } }
 }
