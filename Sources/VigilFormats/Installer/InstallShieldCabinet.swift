@@ -2,12 +2,12 @@
 /// header (`ISc(`, then the offset of its object table) lists files (87-byte items: flags, size, stored
 /// size, offset in the cabinet, name, cabinet number); an internal file (flags 4) that is not a duplicate
 /// is stored as chunks, each a 16-bit length and raw deflate data inflated on its own.
-enum InstallShieldCabinet {
+public enum InstallShieldCabinet {
     static let magic: UInt32 = 0x2863_5349
     static let itemSize = 87
 
-    /// The files the header lists that the cabinets hold, each at most `maximumSize` bytes.
-    static func files(header: UnsafeRawBufferPointer, cabinets: [Int: UnsafeRawBufferPointer], maximumSize: Int)
+    /// The files `header` lists that `cabinets` (by number) hold, each at most `maximumSize` bytes.
+    public static func files(header: UnsafeRawBufferPointer, cabinets: [Int: UnsafeRawBufferPointer], maximumSize: Int)
         -> [ArchiveMember]
     {
         let reader = ByteReader(header)
