@@ -4,7 +4,8 @@ import VigilSignatures
 
 /// Feeds arbitrary bytes to the archive reader (as an archive and as a compressed stream), to the zip catalogue,
 /// the SZDD and BinHex decoders, the implode (flags from the first byte) and Deflate64 decoders, the PDF stream reader,
-/// Vigil's own readers (mail, TNEF, RTF, data: URLs, OLE2, SIS, ARJ, NSIS, InstallShield, embedded objects, zip),
+/// Vigil's own readers (mail, TNEF, RTF, data: URLs, OLE2, SIS, ARJ, NSIS, InstallShield, AutoIt, embedded objects,
+/// zip),
 /// and to the recursive scan with the built-in and a few `.cdb` signatures and small limits: no input may trap,
 /// hang, or grow memory past the limits.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -31,6 +32,7 @@ public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     ARJ.forEachFile(in: bytes, maximumSize: 1 << 20, any)
     NSIS.forEachBlock(in: bytes, maximumSize: 1 << 20, any)
     InstallShieldMSI.forEachFile(in: bytes, maximumSize: 1 << 20, any)
+    AutoIt.forEachFile(in: bytes, maximumSize: 1 << 20, any)
     _ = InstallShieldCabinet.files(header: bytes, cabinets: [2: bytes], maximumSize: 1 << 20)
     EmbeddedObjects.forEachMember(in: bytes, maximumSize: 1 << 20, any)
     ZipReader.forEachMember(in: bytes, catalogue: ZipCatalogue(bytes, maximumRecords: 200), maximumSize: 1 << 20, any)

@@ -7,13 +7,14 @@ import CVigilLibc
 public enum EmbeddedObjects {
     /// The kinds found, with what marks their start.
     enum Kind: CaseIterable {
-        case nsis, installShieldMSI, cabinet
+        case nsis, installShieldMSI, cabinet, autoIt
 
         var marker: [UInt8] {
             switch self {
             case .nsis: NSIS.signature
             case .installShieldMSI: InstallShieldMSI.marker
             case .cabinet: Array("MSCF".utf8) + [0, 0, 0, 0]
+            case .autoIt: AutoIt.marker
             }
         }
 
@@ -23,6 +24,7 @@ public enum EmbeddedObjects {
             case .nsis: 3  // 0xDE
             case .installShieldMSI: 7  // "S"
             case .cabinet: 3  // "F"
+            case .autoIt: 3  // 0xBE
             }
         }
     }
@@ -53,6 +55,9 @@ public enum EmbeddedObjects {
                 InstallShieldMSI.forEachFile(
                     in: UnsafeRawBufferPointer(rebasing: data[offset...]),
                     maximumSize: maximumSize, visitMember)
+            case .autoIt:
+                AutoIt.forEachFile(in: UnsafeRawBufferPointer(rebasing: data[offset...]), maximumSize: maximumSize,
+                    visitMember)
             case .cabinet:
                 try? ArchiveReader.forEachMember(
                     in: UnsafeRawBufferPointer(rebasing: data[offset...]), as: .archive,
