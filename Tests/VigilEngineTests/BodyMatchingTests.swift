@@ -240,7 +240,8 @@ struct BodyMatchingTests {
         #expect(try bodyMatches(["K:1:*:\(wide("Comments"))"], pe) == ["K"])
         #expect(try bodyMatches(["K:1:VI:\(wide("ompanyName"))"], pe).isEmpty)  // not where a key starts
         #expect(try bodyMatches(["K:1:VI:\(wide("Example"))"], pe).isEmpty)  // a value, not a key
-        #expect(try bodyMatches(["K:1:VI:\(wide("CompanyName"))"], PEBuilder.build() + pe).isEmpty)
+        // The same resources after another PE file's end (without an `MZ`, so not an embedded executable).
+        #expect(try bodyMatches(["K:1:VI:\(wide("CompanyName"))"], PEBuilder.build() + pe.dropFirst(2)).isEmpty)
         #expect(try logicalMatches(
             "Engine:51-255,Target:1;0&1;VI:\(wide("CompanyName"));VI:\(wide("FileVersion"))", pe))
         #expect(try !logicalMatches("Engine:51-255,Target:1;0&1;VI:\(wide("CompanyName"));VI:\(wide("Comments"))", pe))

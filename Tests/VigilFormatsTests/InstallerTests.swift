@@ -78,6 +78,46 @@ import VigilTestSupport
             "install clamav-testfiles")
         let members = Self.embedded(PEBuilder.build() + Array(cab))
         let clam = try #require(FileManager.default.contents(atPath: "/usr/share/clamav-testfiles/clam.exe"))
-        #expect(members.map(\.data) == [Array(clam)])
+        // The cabinet's file, then the executable stored in it, found as an embedded executable too.
+        #expect(members.first?.data == Array(clam))
+        #expect(members.dropFirst().map(\.name).allSatisfy { $0.hasPrefix("executable@") } && members.count == 2)
+    }
+}
+
+/// UPX-packed executables and executables embedded in others, on files the tests build.
+@Suite struct PackedExecutableTests {
+    static let image =
+        Array(repeating: Array("unpacked code and data ".utf8), count: 30).flatMap { $0 }
+        + [UInt8](repeating: 0xCC, count: 100) + TestContent.noise(700, seed: 6)
+
+    @Test func upxImage() {
+        let packed = UPXEncoder.pack(Self.image)
+        #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == Self.image)
+        #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 100) } == nil)
+        let members = members(of: packed) { EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
+        #expect(members.map(\.name) == ["UPX image"])
+        for cut in stride(from: 0, to: packed.count, by: 17) {
+            _ = Array(packed.prefix(cut)).withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) }
+        }
+        var noisy = packed
+        for k in stride(from: 0x200, to: noisy.count, by: 5) { noisy[k] ^= 0x5A }
+        _ = noisy.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) }
+        #expect(PEBuilder.build().withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == nil)
+    }
+
+    @Test func embeddedExecutables() {
+        let inner = PEBuilder.build()
+        let outer = PEBuilder.build() + Array("padding".utf8)
+        // The first embedded executable, to the end of the data (clamscan's cli_scanembpe); a later one is
+        // found inside it in turn.
+        let members = members(of: outer + inner + inner) {
+            EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1)
+        }
+        #expect(members.map(\.data) == [inner + inner])
+        #expect(members.map(\.name) == ["executable@\(outer.count)"])
+        let fake = PEBuilder.build() + Array("MZ".utf8) + Array(repeating: 0, count: 80) + Array("PE".utf8) + [0, 0]
+        #expect(
+            VigilFormatsTests.members(of: fake) { EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
+                .isEmpty)
     }
 }

@@ -33,6 +33,7 @@ public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     NSIS.forEachBlock(in: bytes, maximumSize: 1 << 20, any)
     InstallShieldMSI.forEachFile(in: bytes, maximumSize: 1 << 20, any)
     AutoIt.forEachFile(in: bytes, maximumSize: 1 << 20, any)
+    _ = UPX.unpack(bytes, maximumSize: 1 << 20)
     _ = InstallShieldCabinet.files(header: bytes, cabinets: [2: bytes], maximumSize: 1 << 20)
     EmbeddedObjects.forEachMember(in: bytes, maximumSize: 1 << 20, any)
     ZipReader.forEachMember(in: bytes, catalogue: ZipCatalogue(bytes, maximumRecords: 200), maximumSize: 1 << 20, any)

@@ -7,7 +7,7 @@ import CVigilLibc
 public enum EmbeddedObjects {
     /// The kinds found, with what marks their start.
     enum Kind: CaseIterable {
-        case nsis, installShieldMSI, cabinet, autoIt
+        case nsis, installShieldMSI, cabinet, autoIt, executable
 
         var marker: [UInt8] {
             switch self {
@@ -15,6 +15,7 @@ public enum EmbeddedObjects {
             case .installShieldMSI: InstallShieldMSI.marker
             case .cabinet: Array("MSCF".utf8) + [0, 0, 0, 0]
             case .autoIt: AutoIt.marker
+            case .executable: Array("PE".utf8) + [0, 0]
             }
         }
 
@@ -25,6 +26,7 @@ public enum EmbeddedObjects {
             case .installShieldMSI: 7  // "S"
             case .cabinet: 3  // "F"
             case .autoIt: 3  // 0xBE
+            case .executable: 1  // "E"
             }
         }
     }
@@ -40,6 +42,22 @@ public enum EmbeddedObjects {
             return going
         }
         guard going else { return }
+        if let image = UPX.unpack(data, maximumSize: maximumSize) {
+            let unpacked = [
+                ArchiveMember(
+                    name: "UPX image", data: image, truncated: false, isEncrypted: false,
+                    size: image.count, index: 0)
+            ]
+            let embedded = image.withUnsafeBytes { raw in
+                firstExecutable(in: raw).map { range in
+                    ArchiveMember(
+                        name: "UPX image/executable@\(range.lowerBound)", data: Array(raw[range]),
+                        truncated: false, isEncrypted: false, size: range.count, index: 0)
+                }
+            }
+            for member in unpacked + [embedded].compactMap({ $0 }) where !visit(member) { return }
+        }
+        var foundExecutable = false
         for (kind, offset) in find(in: data) {
             let visitMember: (ArchiveMember) -> Bool = { member in
                 going = visit(member)
@@ -56,8 +74,16 @@ public enum EmbeddedObjects {
                     in: UnsafeRawBufferPointer(rebasing: data[offset...]),
                     maximumSize: maximumSize, visitMember)
             case .autoIt:
-                AutoIt.forEachFile(in: UnsafeRawBufferPointer(rebasing: data[offset...]), maximumSize: maximumSize,
+                AutoIt.forEachFile(
+                    in: UnsafeRawBufferPointer(rebasing: data[offset...]), maximumSize: maximumSize,
                     visitMember)
+            case .executable:
+                guard !foundExecutable, let range = executable(in: data, signature: offset) else { continue }
+                foundExecutable = true
+                going = visit(
+                    ArchiveMember(
+                        name: "executable@\(range.lowerBound)", data: Array(data[range]),
+                        truncated: false, isEncrypted: false, size: range.count, index: 0))
             case .cabinet:
                 try? ArchiveReader.forEachMember(
                     in: UnsafeRawBufferPointer(rebasing: data[offset...]), as: .archive,
@@ -65,6 +91,26 @@ public enum EmbeddedObjects {
             }
             if !going { return }
         }
+    }
+
+    /// The first executable embedded in `data` after its start (clamscan scans only the first: later ones
+    /// are found inside it in turn).
+    static func firstExecutable(in data: UnsafeRawBufferPointer) -> Range<Int>? {
+        find(in: data).lazy.compactMap { $0.0 == .executable ? executable(in: data, signature: $0.1) : nil }.first
+    }
+
+    /// The PE file whose `PE\0\0` signature is at `signature`, if an `MZ` header after the data's start points
+    /// at it (e_lfanew 62...302, as clamscan's embedded-PE pattern) and its headers parse: from its `MZ` to the
+    /// end of the data, as clamscan's `cli_scanembpe` extracts it.
+    static func executable(in data: UnsafeRawBufferPointer, signature: Int) -> Range<Int>? {
+        let reader = ByteReader(data)
+        for distance in 62...302 where signature - distance > 0 {
+            let start = signature - distance
+            guard reader.u16le(start) == 0x5A4D, reader.u32le(start + 0x3C) == UInt32(distance) else { continue }
+            guard PortableExecutable.parse(UnsafeRawBufferPointer(rebasing: data[start...])) != nil else { return nil }
+            return start..<data.count
+        }
+        return nil
     }
 
     /// Where each kind's marker occurs (an executable's own header excluded), in file order: `memchr` for the
