@@ -95,7 +95,7 @@ import VigilTestSupport
         #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == Self.image)
         #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 100) } == nil)
         let members = members(of: packed) { EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
-        #expect(members.map(\.name) == ["UPX image"])
+        #expect(members.map(\.name) == ["UPX unpacked"])
         for cut in stride(from: 0, to: packed.count, by: 17) {
             _ = Array(packed.prefix(cut)).withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) }
         }
@@ -103,6 +103,24 @@ import VigilTestSupport
         for k in stride(from: 0x200, to: noisy.count, by: 5) { noisy[k] ^= 0x5A }
         _ = noisy.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) }
         #expect(PEBuilder.build().withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == nil)
+    }
+
+    /// The original header found after the imports: a PE file rebuilt as clamscan's `pefromupx` lays it out
+    /// (a DOS header pointing at 0xD0, the header, each section at its aligned size from the aligned end).
+    @Test func upxRebuild() throws {
+        let (image, imports) = UPXEncoder.image(code: Self.image)
+        let packed = UPXEncoder.pack(image, imports: imports)
+        let rebuilt = try #require(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) })
+        #expect(rebuilt.count == 0x1000 + 0x1000)
+        #expect(Array(rebuilt[0..<2]) == Array("MZ".utf8) && Array(rebuilt[0xD0..<0xD4]) == [0x50, 0x45, 0, 0])
+        #expect(Array(rebuilt[0x1000..<(0x1000 + Self.image.count)]) == Self.image)
+        // The section entry rewritten: aligned size, address, raw size and raw offset.
+        let entry = 0xD0 + 0xF8
+        let fields = (0..<4).map { k in (0..<4).reduce(0) { $0 | Int(rebuilt[entry + 8 + 4 * k + $1]) << (8 * $1) } }
+        #expect(fields == [0x1000, 0x1000, 0x1000, 0x1000])
+        // A lea to imports past the image: the bare image is given.
+        let lost = UPXEncoder.pack(image, imports: 1 << 30)
+        #expect(lost.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == image)
     }
 
     @Test func embeddedExecutables() {

@@ -3,7 +3,7 @@ import CVigilLibc
 /// Installers and archives found inside an executable, as clamscan finds them: the files of an
 /// InstallShield overlay (read when clamscan parses the PE file), then the objects its raw scan finds by
 /// their embedded-type signatures, each unpacked from where it starts: NSIS data, InstallShield MSI files,
-/// and cabinets (`MSCF`, as CAB-SFX).
+/// cabinets (`MSCF`, as CAB-SFX), the first embedded executable; and a UPX-packed file's unpacked form.
 public enum EmbeddedObjects {
     /// The kinds found, with what marks their start.
     enum Kind: CaseIterable {
@@ -42,20 +42,11 @@ public enum EmbeddedObjects {
             return going
         }
         guard going else { return }
-        if let image = UPX.unpack(data, maximumSize: maximumSize) {
-            let unpacked = [
-                ArchiveMember(
-                    name: "UPX image", data: image, truncated: false, isEncrypted: false,
-                    size: image.count, index: 0)
-            ]
-            let embedded = image.withUnsafeBytes { raw in
-                firstExecutable(in: raw).map { range in
-                    ArchiveMember(
-                        name: "UPX image/executable@\(range.lowerBound)", data: Array(raw[range]),
-                        truncated: false, isEncrypted: false, size: range.count, index: 0)
-                }
-            }
-            for member in unpacked + [embedded].compactMap({ $0 }) where !visit(member) { return }
+        if let unpacked = UPX.unpack(data, maximumSize: maximumSize) {
+            let member = ArchiveMember(
+                name: "UPX unpacked", data: unpacked, truncated: false, isEncrypted: false,
+                size: unpacked.count, index: 0)
+            guard visit(member) else { return }
         }
         var foundExecutable = false
         for (kind, offset) in find(in: data) {
