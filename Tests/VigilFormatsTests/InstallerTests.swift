@@ -90,8 +90,9 @@ import VigilTestSupport
         Array(repeating: Array("unpacked code and data ".utf8), count: 30).flatMap { $0 }
         + [UInt8](repeating: 0xCC, count: 100) + TestContent.noise(700, seed: 6)
 
-    @Test func upxImage() {
-        let packed = UPXEncoder.pack(Self.image)
+    @Test(arguments: UPXEncoder.Method.allCases)
+    func upxImage(method: UPXEncoder.Method) {
+        let packed = UPXEncoder.pack(Self.image, method: method)
         #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == Self.image)
         #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 100) } == nil)
         let members = members(of: packed) { EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
@@ -107,9 +108,10 @@ import VigilTestSupport
 
     /// The original header found after the imports: a PE file rebuilt as clamscan's `pefromupx` lays it out
     /// (a DOS header pointing at 0xD0, the header, each section at its aligned size from the aligned end).
-    @Test func upxRebuild() throws {
+    @Test(arguments: UPXEncoder.Method.allCases)
+    func upxRebuild(method: UPXEncoder.Method) throws {
         let (image, imports) = UPXEncoder.image(code: Self.image)
-        let packed = UPXEncoder.pack(image, imports: imports)
+        let packed = UPXEncoder.pack(image, method: method, imports: imports)
         let rebuilt = try #require(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) })
         #expect(rebuilt.count == 0x1000 + 0x1000)
         #expect(Array(rebuilt[0..<2]) == Array("MZ".utf8) && Array(rebuilt[0xD0..<0xD4]) == [0x50, 0x45, 0, 0])
@@ -119,7 +121,7 @@ import VigilTestSupport
         let fields = (0..<4).map { k in (0..<4).reduce(0) { $0 | Int(rebuilt[entry + 8 + 4 * k + $1]) << (8 * $1) } }
         #expect(fields == [0x1000, 0x1000, 0x1000, 0x1000])
         // A lea to imports past the image: the bare image is given.
-        let lost = UPXEncoder.pack(image, imports: 1 << 30)
+        let lost = UPXEncoder.pack(image, method: method, imports: 1 << 30)
         #expect(lost.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == image)
     }
 

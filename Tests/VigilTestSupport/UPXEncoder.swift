@@ -1,8 +1,12 @@
-/// UPX-packed executables, so tests build them: UCL's NRV2B stream (literals, distance-1 runs, the end
-/// marker) and a 32-bit PE file whose UPX1 section holds the stream and the stub's `mov esi` to it.
+/// UPX-packed executables, so tests build them: UCL's NRV2B, NRV2D and NRV2E streams (literals, distance-1
+/// runs, the end marker) and a 32-bit PE file whose UPX1 section holds the stream and the stub's `mov esi`.
 public enum UPXEncoder {
-    /// The NRV2B stream of `bytes`: a literal per byte, except runs of a repeated byte copied from one back.
-    public static func nrv2b(_ bytes: [UInt8]) -> [UInt8] {
+    /// UCL's codings.
+    public enum Method: Sendable, CaseIterable { case nrv2b, nrv2d, nrv2e }
+
+    /// The stream of `bytes` in `method`: a literal per byte, except runs of a repeated byte copied 4 at a
+    /// time from one back (the first with an explicit offset, then as "the last offset").
+    public static func stream(_ bytes: [UInt8], method: Method = .nrv2b) -> [UInt8] {
         var out: [UInt8] = []
         var word = -1
         var used = 32
@@ -15,56 +19,83 @@ public enum UPXEncoder {
             if value != 0 { out[word + (31 - used) / 8] |= 1 << ((31 - used) % 8) }
             used += 1
         }
-        // Numbers of 2 and up: their bits after the leading one, each followed by 0 (more) or 1 (last).
-        func gamma(_ value: Int) {
+        // NRV2B: the bits after the leading one, each followed by 0 (more) or 1 (last).
+        func gammaB(_ value: Int) {
             let width = Int.bitWidth - value.leadingZeroBitCount
             for k in (0..<(width - 1)).reversed() {
                 bit(value >> k & 1)
                 bit(k == 0 ? 1 : 0)
             }
         }
+        // NRV2D/E: each step doubles and adds a bit; a step that goes on subtracts one and adds another.
+        func reach(_ value: Int) {
+            guard value > 1 else { return }
+            let rest = ((value + 2) & 3) - 2
+            reach((value - rest) / 4)
+            bit((rest + 2) >> 1)
+            bit(0)
+            bit((rest + 2) & 1)
+        }
+        func offset(_ value: Int) {
+            if method == .nrv2b { return gammaB(value) }
+            reach(value >> 1)
+            bit(value & 1)
+            bit(1)
+        }
         var i = 0
-        var previousOffset = 0
+        var explicit = false
         while i < bytes.count {
             var run = 0
             while i > 0, i + run < bytes.count, run < 4, bytes[i + run] == bytes[i - 1] { run += 1 }
-            if run == 4 {
-                // A match of 4 from 1 back: offset code 3 and byte 0 the first time, then "last offset" (2).
-                bit(0)
-                if previousOffset == 1 {
-                    gamma(2)
-                } else {
-                    gamma(3)
-                    out.append(0)
-                    previousOffset = 1
-                }
-                bit(1)
-                bit(1)  // length code 3: 4 bytes
-                i += 4
-            } else {
+            guard run == 4 else {
                 bit(1)
                 out.append(bytes[i])
                 i += 1
+                continue
             }
+            bit(0)
+            // Distance 1, 4 bytes. NRV2D/E send the length's first bit as the offset value's low bit
+            // (inverted), or as a bit of its own after "the last offset".
+            if explicit { offset(2) } else { offset(3) }
+            switch method {
+            case .nrv2b:
+                if !explicit { out.append(0) }
+                bit(1)
+                bit(1)
+            case .nrv2d:
+                if explicit { bit(1) } else { out.append(0) }
+                bit(1)
+            case .nrv2e:
+                if explicit { bit(0) } else { out.append(1) }
+                bit(1)
+                bit(0)
+            }
+            explicit = true
+            i += 4
         }
         bit(0)
-        gamma(0x100_0002)
+        offset(0x100_0002)
         out.append(0xFF)
         return out
     }
 
     /// A 32-bit PE file packed as UPX lays it out: UPX0 empty on disk and `imageSize` bytes in memory, UPX1
     /// holding the NRV2B stream of `image` and, at the entry point, the stub's `pusha; mov esi, UPX1`.
-    /// With `imports`, the stub also holds NRV2B's `lea edi, [esi + imports]` where clamscan looks for it
-    /// (0x108 bytes after the entry point), so the original header after the imports can be found.
-    public static func pack(_ image: [UInt8], imageSize: Int = 0x10000, imports: Int? = nil) -> [UInt8] {
+    /// With `imports`, the stub also holds the `lea edi, [esi + imports]` where clamscan looks for it for the
+    /// method, so the original header after the imports can be found.
+    public static func pack(_ image: [UInt8], method: Method = .nrv2b, imageSize: Int = 0x10000, imports: Int? = nil)
+        -> [UInt8]
+    {
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
         let imageBase = 0x40_0000
         let upx1 = 0x1000 + imageSize
-        let stream = nrv2b(image)
+        let stream = stream(image, method: method)
         var stub = [0x60, 0xBE] + le32(imageBase + upx1) + [0x8D, 0xBE] + le32(-imageSize) + [0x57, 0x90]
-        if let imports { stub += Array(repeating: 0x90, count: 0x106 - stub.count) + [0x8D, 0xBE] + le32(imports) }
+        if let imports {
+            let place = [Method.nrv2b: 0x108, .nrv2d: 0x11C, .nrv2e: 0x128][method]!
+            stub += Array(repeating: 0x90, count: place - 2 - stub.count) + [0x8D, 0xBE] + le32(imports)
+        }
         var section1 = stream + stub
         section1 += Array(repeating: 0, count: (0x200 - section1.count % 0x200) % 0x200)
         var header = Array("MZ".utf8) + Array(repeating: 0, count: 58) + le32(0x40)

@@ -1,10 +1,10 @@
-/// Executables packed by UPX with NRV2B, as clamscan's `upx.c` unpacks them: a first section with no data
+/// Executables packed by UPX with NRV2B, NRV2D or NRV2E, as clamscan's `upx.c` unpacks them: a first section with no data
 /// on disk (UPX0) that the stub fills from the compressed second section (UPX1), whose start the stub's
 /// `mov esi` gives. The image is rebuilt into a PE file as clamscan's `pefromupx` does when the original
 /// header is found after the imports; otherwise the image itself is given.
 public enum UPX {
     /// The unpacked file of the 32-bit PE file in `data` (rebuilt, or the bare image), at most `maximumSize`
-    /// bytes of image; `nil` if it is not UPX-packed with NRV2B or does not unpack.
+    /// bytes of image; `nil` if it is not UPX-packed with NRV2B, NRV2D or NRV2E, or does not unpack.
     public static func unpack(_ data: UnsafeRawBufferPointer, maximumSize: Int) -> [UInt8]? {
         let reader = ByteReader(data)
         guard reader.u16le(0) == 0x5A4D, let header = reader.u32le(0x3C).map(Int.init), reader.u32le(header) == 0x4550,
@@ -35,23 +35,27 @@ public enum UPX {
         let input = UnsafeRawBufferPointer(
             rebasing: data[(second.rawOffset + skew)..<(second.rawOffset + second.rawSize)])
         let capacity = min(maximumSize, first.virtualSize + second.virtualSize)
-        guard let image = NRV2B.decompress(input, maximumSize: capacity) else { return nil }
         let stub = UnsafeRawBufferPointer(rebasing: data[second.rawOffset..<(second.rawOffset + second.rawSize)])
-        return rebuild(
-            image, capacity: capacity, stub: stub, entry: Int(entry &- second.address),
-            base: Int(first.address)) ?? image
+        for variant in NRV2.Variant.allCases {
+            guard let image = NRV2.decompress(input, variant: variant, maximumSize: capacity) else { continue }
+            return rebuild(
+                image, capacity: capacity, stub: stub, entry: Int(entry &- second.address),
+                base: Int(first.address), places: variant.importsPlaces) ?? image
+        }
+        return nil
     }
 
-    /// The PE file clamscan's `pefromupx` rebuilds from an NRV2B image: the stub's `lea edi, [esi + imports]`
-    /// (at one of NRV2B's known places) locates the imports, the original PE header follows them, and each
+    /// The PE file clamscan's `pefromupx` rebuilds from an unpacked image: the stub's `lea edi, [esi + imports]`
+    /// (at one of the method's known places) locates the imports, the original PE header follows them, and each
     /// of its sections is laid out at its aligned address as raw data after a DOS header; `nil` when the
     /// header is not found (clamscan then crafts a header of its own, which Vigil does not).
-    static func rebuild(_ image: [UInt8], capacity: Int, stub: UnsafeRawBufferPointer, entry: Int, base: Int)
-        -> [UInt8]?
-    {
+    static func rebuild(
+        _ image: [UInt8], capacity: Int, stub: UnsafeRawBufferPointer, entry: Int, base: Int,
+        places: [Int]
+    ) -> [UInt8]? {
         let code = ByteReader(stub)
         guard
-            let place = [0x108, 0x110, 0xD5].first(where: {
+            let place = places.first(where: {
                 code.u8(entry + $0 - 2) == 0x8D && code.u8(entry + $0 - 1) == 0xBE && code.contains(entry + $0, 4)
             }), let imports = code.u32le(entry + place).map(Int.init), imports < capacity
         else { return nil }
@@ -110,11 +114,29 @@ public enum UPX {
     static func align(_ value: Int, up alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
 }
 
-/// UCL's NRV2B decompression (UPX's default): literal bytes and matches coded by bits read most significant
-/// first from little-endian 32-bit words, ending at an offset of 0xFFFFFFFF.
-enum NRV2B {
+/// UCL's NRV2B, NRV2D and NRV2E decompression (UPX's methods), as clamscan's `upx_inflate2b/2d/2e`: literal
+/// bytes and matches coded by bits read most significant first from little-endian 32-bit words, ending at
+/// an offset of 0xFFFFFFFF.
+enum NRV2 {
+    /// The three codings: how offsets and lengths are sent.
+    enum Variant: CaseIterable {
+        case b, d, e
+
+        /// Where clamscan looks for the stub's `lea edi, [esi + imports]`, after the entry point.
+        var importsPlaces: [Int] {
+            switch self {
+            case .b: [0x108, 0x110, 0xD5]
+            case .d: [0x11C, 0x124]
+            case .e: [0x128, 0x130]
+            }
+        }
+
+        /// Offsets beyond this copy one byte more.
+        var farOffset: Int { self == .b ? 0xD00 : 0x500 }
+    }
+
     /// The output, at most `maximumSize` bytes; `nil` when the stream is damaged before its end marker.
-    static func decompress(_ input: UnsafeRawBufferPointer, maximumSize: Int) -> [UInt8]? {
+    static func decompress(_ input: UnsafeRawBufferPointer, variant: Variant, maximumSize: Int) -> [UInt8]? {
         var bits = WordBits(input: input)
         var output: [UInt8] = []
         output.reserveCapacity(min(maximumSize, input.count * 8, 1 << 24))
@@ -126,35 +148,63 @@ enum NRV2B {
                 guard let byte = bits.byte(), output.count < maximumSize else { return nil }
                 output.append(byte)
             }
-            var offset: UInt32 = 1
-            repeat {
+            // The offset's high part: Elias-gamma-like, NRV2D and NRV2E with a bit more per step.
+            var high = 1
+            while true {
+                guard let bit = bits.next(), let stop = bits.next(), high <= 0x100_0002 else { return nil }
+                high = high * 2 + Int(bit)
+                if stop == 1 { break }
+                guard variant != .b else { continue }
+                guard let more = bits.next() else { return nil }
+                high = (high - 1) * 2 + Int(more)
+            }
+            var flag: Int
+            if high == 2 {
                 guard let bit = bits.next() else { return nil }
-                offset = offset &* 2 &+ bit
-                guard offset <= 0x100_0002 else { return nil }  // the end marker's prefix is the largest
-            } while bits.next().map({ $0 == 0 }) ?? false
-            if offset == 2 {
-                offset = UInt32(lastOffset)
+                flag = Int(bit)
             } else {
                 guard let byte = bits.byte() else { return nil }
-                offset = (offset &- 3) &* 256 &+ UInt32(byte)
-                if offset == 0xFFFF_FFFF { return output }
-                offset += 1
-                lastOffset = Int(offset)
+                let value = (high - 3) * 256 + Int(byte)
+                if value == 0xFFFF_FFFF { return output }
+                guard value < 0xFFFF_FFFF else { return nil }
+                if variant == .b {
+                    lastOffset = value + 1
+                    guard let bit = bits.next() else { return nil }
+                    flag = Int(bit)
+                } else {
+                    // The offset's lowest bit, inverted, is the length's first bit.
+                    flag = 1 - value & 1
+                    lastOffset = value / 2 + 1
+                }
             }
-            guard let high = bits.next(), let low = bits.next() else { return nil }
-            var length = Int(high * 2 + low)
-            if length == 0 {
-                length = 1
-                repeat {
-                    guard let bit = bits.next(), length < 1 << 24 else { return nil }
-                    length = length * 2 + Int(bit)
-                } while bits.next().map({ $0 == 0 }) ?? false
-                length += 2
-            }
-            length += offset > 0xD00 ? 1 : 0
-            let distance = Int(offset)
-            guard distance <= output.count, output.count + length + 1 <= maximumSize else { return nil }
-            for _ in 0...length { output.append(output[output.count - distance]) }
+            guard let length = matchLength(&bits, variant: variant, flag: flag) else { return nil }
+            let count = length + (lastOffset > variant.farOffset ? 1 : 0)
+            guard lastOffset <= output.count, output.count + count <= maximumSize else { return nil }
+            for _ in 0..<count { output.append(output[output.count - lastOffset]) }
+        }
+    }
+
+    /// How many bytes a match copies (before the far-offset byte), from its first bit `flag` on.
+    static func matchLength(_ bits: inout WordBits, variant: Variant, flag: Int) -> Int? {
+        func gamma(from start: Int) -> Int? {
+            var value = start
+            repeat {
+                guard let bit = bits.next(), value < 1 << 24 else { return nil }
+                value = value * 2 + Int(bit)
+            } while bits.next().map({ $0 == 0 }) ?? false
+            return value
+        }
+        switch variant {
+        case .b, .d:
+            guard let bit = bits.next() else { return nil }
+            let code = flag * 2 + Int(bit)
+            if code > 0 { return code + 1 }
+            return gamma(from: 1).map { $0 + 3 }
+        case .e:
+            if flag == 1 { return bits.next().map { Int($0) + 2 } }
+            guard let bit = bits.next() else { return nil }
+            if bit == 1 { return bits.next().map { Int($0) + 4 } }
+            return gamma(from: 1).map { $0 + 4 }
         }
     }
 
