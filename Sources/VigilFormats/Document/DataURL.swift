@@ -67,8 +67,8 @@ public enum DataURL {
     static func percentDecode(_ text: UnsafeRawBufferPointer, into output: inout BoundedOutput) {
         var i = 0
         while i < text.count {
-            if text[i] == UInt8(ascii: "%"), i + 2 < text.count, let high = ASCIIHex.value(text[i + 1]),
-                let low = ASCIIHex.value(text[i + 2])
+            if text[i] == UInt8(ascii: "%"), i + 2 < text.count, let high = Hex.nibbleValue(text[i + 1]),
+                let low = Hex.nibbleValue(text[i + 2])
             {
                 output.append(high << 4 | low)
                 i += 3

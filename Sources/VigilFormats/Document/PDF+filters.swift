@@ -135,7 +135,7 @@ enum PDFFilter: Equatable {
         for byte in input where output.count < limit {
             if byte == UInt8(ascii: ">") { break }
             if PDFLexer.isWhitespace(byte) { continue }
-            guard let digit = PDFLexer.hexValue(byte) else { return nil }
+            guard let digit = Hex.nibbleValue(byte) else { return nil }
             if let value = high {
                 output.append(bounded: CollectionOfOne(value << 4 | digit), limit: limit)
                 high = nil

@@ -72,15 +72,6 @@ struct PDFLexer {
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     func peek(_ offset: Int = 0) -> UInt8? {
         position + offset < bytes.count ? bytes[position + offset] : nil
     }
@@ -133,8 +124,8 @@ struct PDFLexer {
         position += 1
         var name: [UInt8] = []
         while let byte = peek(), Self.isRegular(byte) {
-            if byte == UInt8(ascii: "#"), let high = peek(1).flatMap(Self.hexValue),
-                let low = peek(2).flatMap(Self.hexValue)
+            if byte == UInt8(ascii: "#"), let high = peek(1).flatMap(Hex.nibbleValue),
+                let low = peek(2).flatMap(Hex.nibbleValue)
             {
                 name.append(high << 4 | low)
                 position += 3
@@ -213,7 +204,7 @@ struct PDFLexer {
         while let byte = peek() {
             position += 1
             if byte == UInt8(ascii: ">") { break }
-            guard let digit = Self.hexValue(byte) else { continue }
+            guard let digit = Hex.nibbleValue(byte) else { continue }
             if let first = high {
                 string.append(first << 4 | digit)
                 high = nil

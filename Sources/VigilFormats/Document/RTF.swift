@@ -90,7 +90,7 @@ public enum RTF {
                     i = end
                 }
             default:
-                guard let value = ASCIIHex.value(byte) else { continue }
+                guard let value = Hex.nibbleValue(byte) else { continue }
                 if let first = high {
                     bytes.append(first << 4 | value)
                     high = nil

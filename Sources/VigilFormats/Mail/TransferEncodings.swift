@@ -67,7 +67,7 @@ enum TransferEncoding {
                 i += 1
                 continue
             }
-            if i + 2 < text.count, let high = ASCIIHex.value(text[i + 1]), let low = ASCIIHex.value(text[i + 2]) {
+            if i + 2 < text.count, let high = Hex.nibbleValue(text[i + 1]), let low = Hex.nibbleValue(text[i + 2]) {
                 output.append(high << 4 | low)
                 i += 3
                 continue
@@ -137,19 +137,6 @@ enum TransferEncoding {
         let bytes = UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
         for (k, byte) in bytes.enumerated() where text[line.lowerBound + k] != byte { return false }
         return true
-    }
-}
-
-/// Hexadecimal digits.
-enum ASCIIHex {
-    /// The value of a hexadecimal digit of either case, or `nil`.
-    @inline(__always) static func value(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 
