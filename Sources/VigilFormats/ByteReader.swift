@@ -48,6 +48,15 @@ public struct ByteReader {
         contains(offset, 8) ? UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) : nil
     }
 
+    /// The text at `offset` up to a NUL or `limit` (the end by default), read as UTF-8; empty when `offset`
+    /// is out of range.
+    public func cString(at offset: Int, limit: Int? = nil) -> String {
+        let end = min(limit ?? bytes.count, bytes.count)
+        guard offset >= 0, offset < end else { return "" }
+        let stop = bytes[offset..<end].firstIndex(of: 0) ?? end
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<stop]), as: UTF8.self)
+    }
+
     /// Whether the bytes at `offset` equal `prefix`.
     public func hasBytes(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
         guard contains(offset, prefix.count) else { return false }

@@ -33,7 +33,7 @@ public enum ARJ {
                 }
             }
             let member = ArchiveMember(
-                name: name(data, from: nameStart, before: dataStart), data: content,
+                name: reader.cString(at: nameStart, limit: dataStart), data: content,
                 truncated: size > maximumSize, isEncrypted: encrypted, size: size, index: index)
             index += 1
             if !visit(member) || end == data.count { return }
@@ -54,12 +54,5 @@ public enum ARJ {
             next += extended + 4
         }
         return nil
-    }
-
-    /// The file name: the NUL-terminated text at `start`.
-    static func name(_ data: UnsafeRawBufferPointer, from start: Int, before limit: Int) -> String {
-        guard start < limit else { return "" }
-        let end = data[start..<limit].firstIndex(of: 0) ?? limit
-        return String(decoding: UnsafeRawBufferPointer(rebasing: data[start..<end]), as: UTF8.self)
     }
 }

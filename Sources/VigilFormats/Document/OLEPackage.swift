@@ -15,7 +15,7 @@ enum OLEPackage {
             guard let length = reader.u32le(offset).map(Int.init), reader.contains(offset + 4, length) else {
                 return nil
             }
-            if field == 0 { className = cString(object, from: offset + 4, limit: offset + 4 + length) }
+            if field == 0 { className = reader.cString(at: offset + 4, limit: offset + 4 + length) }
             offset += 4 + length
         }
         guard let length = reader.u32le(offset).map(Int.init) else { return nil }
@@ -39,7 +39,7 @@ enum OLEPackage {
         else { return nil }
         let start = pathEnd + 13 + temporaryLength
         let end = start + min(size, native.count - start)
-        let name = cString(native, from: 2, limit: labelEnd)
+        let name = reader.cString(at: 2, limit: labelEnd)
         return (name, UnsafeRawBufferPointer(rebasing: native[start..<end]), size)
     }
 
@@ -47,11 +47,5 @@ enum OLEPackage {
     private static func terminator(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         guard start < bytes.count else { return nil }
         return bytes[start...].firstIndex(of: 0)
-    }
-
-    /// The text from `start` up to a NUL or `limit`.
-    private static func cString(_ bytes: UnsafeRawBufferPointer, from start: Int, limit: Int) -> String {
-        let end = bytes[start..<limit].firstIndex(of: 0) ?? limit
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 }

@@ -31,7 +31,7 @@ public enum InstallShieldCabinet {
             guard flags == 4, duplicate & 1 == 0, size > 0, let cabinet = cabinets[number], offset >= 0,
                 stored <= cabinet.count, offset <= cabinet.count - stored
             else { continue }
-            let name = cString(header, at: strings + nameOffset)
+            let name = reader.cString(at: strings + nameOffset)
             guard stored <= maximumSize else {
                 files.append(
                     ArchiveMember(
@@ -68,12 +68,5 @@ public enum InstallShieldCabinet {
             if let error, error.code != .truncated { break }
         }
         return output
-    }
-
-    /// The NUL-terminated text at `offset` (empty when out of bounds).
-    static func cString(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> String {
-        guard offset >= 0, offset < bytes.count else { return "" }
-        let end = bytes[offset...].firstIndex(of: 0) ?? bytes.count
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), as: UTF8.self)
     }
 }

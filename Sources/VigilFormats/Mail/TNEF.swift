@@ -25,8 +25,7 @@ public enum TNEF {
             let end = start + min(length, data.count - start)
             let value = UnsafeRawBufferPointer(rebasing: data[start..<end])
             if level == attachmentLevel, identifier == attachTitle {
-                let text = value.firstIndex(of: 0).map { value[..<$0] } ?? value[...]
-                title = String(decoding: UnsafeRawBufferPointer(rebasing: text), as: UTF8.self)
+                title = reader.cString(at: start, limit: end)
             } else if level == attachmentLevel, identifier == attachData {
                 let kept = min(value.count, maximumSize)
                 let member = ArchiveMember(
