@@ -53,8 +53,7 @@ extension FileType {
     var memberReader: MemberReader? {
         switch self {
         case .gzip, .bzip2, .xz: .libarchive(.compressedStream)
-        case .zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP: .zip
-        case .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar,
+        case .zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP, .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar,
             .lhaLzh:
             .libarchive(.archive)
         case .msSZDD: .szdd
@@ -88,8 +87,9 @@ enum MemberReader {
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
     case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj, pdf
-    /// Zip: libarchive, or Vigil's own reader for the methods libarchive cannot read (implode, Deflate64).
-    case zip
+    /// Vigil's own zip reader, over the zip's records, for the methods libarchive cannot read (implode,
+    /// Deflate64).
+    case zip(ZipCatalogue)
     /// Installers and archives embedded in an executable.
     case embedded
 
@@ -98,13 +98,8 @@ enum MemberReader {
         switch self {
         case .libarchive(let kind):
             try? ArchiveReader.forEachMember(in: data, as: kind, maximumSize: maximumSize, visit)
-        case .zip:
-            let catalogue = ZipCatalogue(data, maximumRecords: .max)
-            if ZipReader.isNeeded(for: catalogue) {
-                ZipReader.forEachMember(in: data, catalogue: catalogue, maximumSize: maximumSize, visit)
-            } else {
-                try? ArchiveReader.forEachMember(in: data, as: .archive, maximumSize: maximumSize, visit)
-            }
+        case .zip(let catalogue):
+            ZipReader.forEachMember(in: data, catalogue: catalogue, maximumSize: maximumSize, visit)
         case .szdd:
             if let member = SZDD.expand(data, maximumSize: maximumSize) { _ = visit(member) }
         case .binHex:
@@ -166,7 +161,13 @@ extension Scanner {
         _ context: inout ContainerContext
     ) {
         let limits = context.limits
-        if type.isZip, checkZipRecords(data, &context) { return }
+        var reader = reader
+        if type.isZip {
+            // The zip's own records: checked before any member, and read by Vigil when libarchive cannot.
+            let catalogue = ZipCatalogue(data, maximumRecords: limits.maxFiles)
+            if checkZipRecords(catalogue, containerSize: data.count, &context) { return }
+            if ZipReader.isNeeded(for: catalogue) { reader = .zip(catalogue) }
+        }
         // Vigil does not decrypt PDFs: every encrypted one is reported (clamscan decrypts an empty password).
         if type == .pdf, limits.alertEncrypted, PDF.isEncrypted(data) {
             report("Heuristics.Encrypted.PDF", kind: .heuristic, &context)
@@ -219,14 +220,15 @@ extension Scanner {
 
     /// Checks a zip's records (clamscan reads them all before unpacking any member): each one's metadata
     /// against the `.cdb` signatures, then whether they overlap. Returns whether the scan is over.
-    private mutating func checkZipRecords(_ data: UnsafeRawBufferPointer, _ context: inout ContainerContext) -> Bool {
-        let catalogue = ZipCatalogue(data, maximumRecords: context.limits.maxFiles)
+    private mutating func checkZipRecords(
+        _ catalogue: ZipCatalogue, containerSize: Int, _ context: inout ContainerContext
+    ) -> Bool {
         let type = context.types[context.types.count - 1]
         for record in catalogue.records {
             let metadata = MemberMetadata(
                 name: record.name, storedSize: record.compressedSize, size: record.size,
                 isEncrypted: record.isEncrypted, position: record.position)
-            if checkMetadata(metadata, container: type, containerSize: data.count, &context) { return true }
+            if checkMetadata(metadata, container: type, containerSize: containerSize, &context) { return true }
         }
         if catalogue.reachedLimit { exceeded(.maxFiles, stops: false, &context) }
         if catalogue.overlapping, context.limits.heuristicAlerts {
