@@ -166,13 +166,14 @@ public struct OLE2 {
         guard let file = OLE2(data) else { return }
         let streams = file.streams()
         for (index, stream) in streams.enumerated() {
+            let isNative = stream.entry.name == "\u{1}Ole10Native"
+            // A packaged file follows a size and a header of names and paths: read that much more, once.
+            let content = file.content(of: stream.entry, limit: isNative ? maximumSize + 1 << 16 : maximumSize)
             var member = ArchiveMember(
-                name: stream.path, data: file.content(of: stream.entry, limit: maximumSize),
+                name: stream.path, data: Array(content.prefix(maximumSize)),
                 truncated: stream.entry.size > maximumSize, isEncrypted: false, size: stream.entry.size, index: index)
-            if stream.entry.name == "\u{1}Ole10Native" {
-                // The packaged file follows a size and a header of names and paths.
-                let whole = file.content(of: stream.entry, limit: maximumSize + 1 << 16)
-                whole.withUnsafeBytes { bytes in
+            if isNative {
+                content.withUnsafeBytes { bytes in
                     guard bytes.count > 4,
                         let packaged = OLEPackage.packagedFile(UnsafeRawBufferPointer(rebasing: bytes[4...]))
                     else { return }
