@@ -62,7 +62,6 @@ import VigilTestSupport
     /// A compiled script area holding `files` (name, content), compressed or not.
     static func archive(_ files: [(String, [UInt8])], ea06: Bool, compress: Bool = true) -> [UInt8] {
         let version = ea06 ? AutoIt.ea06 : AutoIt.ea05
-        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         let filler = (0..<16).map { UInt8($0 * 3) }
         var out = AutoIt.marker + [UInt8(ascii: ea06 ? "6" : "5")] + filler
         let sum = filler.reduce(UInt32(0)) { $0 + UInt32($1) }
@@ -77,7 +76,9 @@ import VigilTestSupport
                 le32(version.fileMagic) + le32(2 ^ version.tagKey)
                 + Array(repeating: 0x41, count: 2 * version.characterSize)
             out += le32(length ^ version.nameKey) + encryptedName
-            out += [compress ? 1 : 0] + le32(UInt32(data.count) ^ version.sizeKey) + le32(UInt32(content.count))
+            out +=
+                [compress ? 1 : 0] + le32(UInt32(data.count) ^ version.sizeKey)
+                + le32(UInt32(content.count))
             out += le32(0) + Array(repeating: 0, count: 16) + data
         }
         return out

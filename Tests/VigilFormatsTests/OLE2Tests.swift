@@ -26,15 +26,15 @@ import VigilTestSupport
     @Test func packagedObjectsAndPowerPoint() throws {
         // An Ole10Native stream: its size, then the Package native data.
         let native = MessageEncoders.packageNative(Self.large, name: "clam.exe")
-        let nativeStream = CompoundFileWriter.le32(native.count) + native
+        let nativeStream = le32(native.count) + native
         let storage = CompoundFileWriter.build([("\u{1}Ole10Native", nativeStream)])
         #expect(Self.members(storage).map(\.name) == ["\u{1}Ole10Native/clam.exe"])
         #expect(Self.members(storage).first?.data == Self.large)
         // PowerPoint: an ExOleObjStg record, zlib-compressed, inside a container record.
-        let compressed = CompoundFileWriter.le32(storage.count) + TestArchive.deflate(storage, .zlib)
-        let atom: [UInt8] = [0x10, 0x00, 0x11, 0x10] + CompoundFileWriter.le32(compressed.count) + compressed
+        let compressed = le32(storage.count) + TestArchive.deflate(storage, .zlib)
+        let atom: [UInt8] = [0x10, 0x00, 0x11, 0x10] + le32(compressed.count) + compressed
         let document: [UInt8] =
-            [0x0F, 0x00, 0xE8, 0x03] + CompoundFileWriter.le32(atom.count + 8) + [0, 0, 0xE9, 0x03, 0, 0, 0, 0] + atom
+            [0x0F, 0x00, 0xE8, 0x03] + le32(atom.count + 8) + [0, 0, 0xE9, 0x03, 0, 0, 0, 0] + atom
         let presentation = CompoundFileWriter.build([("PowerPoint Document", document), ("Current User", Self.small)])
         let objects = Self.members(presentation).filter { $0.name.hasPrefix("PowerPoint Document/") }
         #expect(objects.map(\.data) == [storage])

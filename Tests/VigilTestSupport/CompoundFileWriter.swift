@@ -69,7 +69,9 @@ public enum CompoundFileWriter {
             entry += Array(repeating: 0, count: 64 - entry.count)
             entry += le16(2 * (min(name.utf16.count, 31) + 1))
             entry += [path.isEmpty ? 5 : stream == nil ? 1 : 2, 1]
-            entry += le32(free) + le32(right) + le32(children.first.map(UInt32.init) ?? free)
+            entry +=
+                le32(free) + le32(right)
+                + le32(children.first.map(UInt32.init) ?? free)
             entry += Array(repeating: 0, count: 16 + 4 + 16)
             let start = path.isEmpty ? miniStreamStart : stream.map { _ in starts[path] ?? endOfChain } ?? 0
             let size = path.isEmpty ? mini.count : stream?.data.count ?? 0
@@ -84,17 +86,19 @@ public enum CompoundFileWriter {
         fat += Array(repeating: free, count: fatSectors * 128 - fat.count)
         for k in 0..<fatSectors { sectors.append(fat[(k * 128)..<((k + 1) * 128)].flatMap(le32)) }
         var header: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + Array(repeating: 0, count: 16)
-        header += le16(0x3E) + le16(3) + le16(0xFFFE) + le16(9) + le16(6) + Array(repeating: 0, count: 6)
-        header += le32(0) + le32(UInt32(fatSectors)) + le32(directoryStart) + le32(0) + le32(4096)
-        header += le32(miniFATStart) + le32(UInt32((miniFAT.count * 4 + 511) / 512)) + le32(endOfChain) + le32(0)
+        header +=
+            le16(0x3E) + le16(3) + le16(0xFFFE) + le16(9)
+            + le16(6) + Array(repeating: 0, count: 6)
+        header +=
+            le32(0) + le32(UInt32(fatSectors)) + le32(directoryStart)
+            + le32(0) + le32(4096)
+        header +=
+            le32(miniFATStart) + le32(UInt32((miniFAT.count * 4 + 511) / 512))
+            + le32(endOfChain) + le32(0)
         header += (0..<109).flatMap { le32($0 < fatSectors ? UInt32(firstFAT + $0) : free) }
         return header + sectors.flatMap { $0 }
     }
 
-    static func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
-    static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * UInt32($0))) & 0xFF) } }
-    /// `value` as four little-endian bytes.
-    public static func le32(_ value: Int) -> [UInt8] { le32(UInt32(truncatingIfNeeded: value)) }
 }
 
 /// VBA projects as Office stores them ([MS-OVBA]), so tests build documents with macros.
@@ -140,19 +144,19 @@ public enum VBAEncoder {
         -> [(path: String, data: [UInt8])]
     {
         func record(_ identifier: Int, _ data: [UInt8]) -> [UInt8] {
-            [UInt8(identifier & 0xFF), UInt8(identifier >> 8)] + CompoundFileWriter.le32(data.count) + data
+            [UInt8(identifier & 0xFF), UInt8(identifier >> 8)] + le32(data.count) + data
         }
-        var directory = record(0x0001, CompoundFileWriter.le32(1))
+        var directory = record(0x0001, le32(1))
         // PROJECTVERSION: its size field says 4, 6 bytes follow.
-        directory += [0x09, 0x00] + CompoundFileWriter.le32(4) + CompoundFileWriter.le32(0x1234) + [0x05, 0x00]
+        directory += [0x09, 0x00] + le32(4) + le32(0x1234) + [0x05, 0x00]
         directory += record(0x000F, [UInt8(modules.count), 0])
         var streams: [(path: String, data: [UInt8])] = []
         for module in modules {
             let name = Array(module.name.utf8)
             let unicode: [UInt8] = name.flatMap { [$0, 0] }
             directory += record(0x0019, name) + record(0x0047, unicode) + record(0x001A, name) + record(0x0032, unicode)
-            directory += record(0x001C, []) + record(0x0048, []) + record(0x0031, CompoundFileWriter.le32(cacheSize))
-            directory += record(0x001E, CompoundFileWriter.le32(0)) + record(0x002C, [0xFF, 0xFF]) + record(0x0021, [])
+            directory += record(0x001C, []) + record(0x0048, []) + record(0x0031, le32(cacheSize))
+            directory += record(0x001E, le32(0)) + record(0x002C, [0xFF, 0xFF]) + record(0x0021, [])
             directory += record(0x002B, [])
             let cache = (0..<cacheSize).map { UInt8(truncatingIfNeeded: $0 * 7) }
             streams.append((storage + "/" + module.name, cache + compress(Array(module.source.utf8))))

@@ -137,7 +137,6 @@ public enum PEBuilder {
     public static func versionResource(_ strings: [(key: String, value: String)]) -> (bytes: [UInt8], keys: [Int]) {
         func utf16(_ s: String) -> [UInt8] { (s + "\0").utf8.flatMap { [$0, 0] } }
         func padded(_ b: [UInt8]) -> [UInt8] { b + [UInt8](repeating: 0, count: (4 - b.count % 4) % 4) }
-        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
         func block(_ key: String, value: [UInt8], valueLength: Int, type: Int, children: [UInt8]) -> [UInt8] {
             let head = padded([0, 0] + le16(valueLength) + le16(type) + utf16(key))
             let body = head + padded(value) + children

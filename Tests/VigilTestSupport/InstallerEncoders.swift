@@ -27,7 +27,8 @@ public enum InstallerEncoders {
                 body += le32(packed.count | (compression == .stored ? 0 : 1 << 31)) + packed
             }
         }
-        return le32(0) + [0xEF, 0xBE, 0xAD, 0xDE] + Array("NullsoftInst".utf8) + le32(blocks.first?.count ?? 0)
+        return le32(0) + [0xEF, 0xBE, 0xAD, 0xDE] + Array("NullsoftInst".utf8)
+            + le32(blocks.first?.count ?? 0)
             + le32(28 + body.count) + body
     }
 
@@ -44,7 +45,8 @@ public enum InstallerEncoders {
             }
             var block = name + Array(repeating: 0, count: 260 - name.count)
             block +=
-                le32(6) + le32(0) + le32(stored.count) + le32(0) + le32(0) + le32(1) + Array(repeating: 0, count: 28)
+                le32(6) + le32(0) + le32(stored.count) + le32(0)
+                + le32(0) + le32(1) + Array(repeating: 0, count: 28)
             out += block + stored
         }
         return out
@@ -65,7 +67,9 @@ public enum InstallerEncoders {
                     Array(file.data[chunk..<min(chunk + chunkSize, file.data.count)]), .raw)
                 cabinet += [UInt8(packed.count & 0xFF), UInt8(packed.count >> 8)] + packed
             }
-            var item: [UInt8] = [4, 0] + le64(file.data.count) + le64(cabinet.count - start) + le64(start)
+            var item: [UInt8] =
+                [4, 0] + le64(file.data.count) + le64(cabinet.count - start)
+                + le64(start)
             item += Array(repeating: 0, count: 16 + 8 + 8) + le32(names.count) + [0, 0]
             item += Array(repeating: 0, count: 20) + [0, 2, 0]
             items += item
@@ -77,7 +81,8 @@ public enum InstallerEncoders {
         objects.replaceSubrange(40..<44, with: le32(files.count))
         objects.replaceSubrange(44..<48, with: le32(names.count))
         let header =
-            le32(0x2863_5349) + le32(0) + le32(0) + le32(0x20) + le32(0)
+            le32(0x2863_5349) + le32(0) + le32(0) + le32(0x20)
+            + le32(0)
             + Array(repeating: 0, count: 12) + objects + names + items
         return (header, cabinet)
     }
@@ -92,6 +97,4 @@ public enum InstallerEncoders {
         return out
     }
 
-    static func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }
-    static func le64(_ value: Int) -> [UInt8] { (0..<8).map { UInt8((value >> (8 * $0)) & 0xFF) } }
 }

@@ -74,8 +74,6 @@ public enum LegacyEncoders {
     public static func sis(_ files: [(name: String, contents: [[UInt8]])], languages: Int = 1, compress: Bool = true)
         -> [UInt8]
     {
-        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
         let recordsStart = 68
         let recordsSize = files.reduce(0) { $0 + 28 + 12 * $1.contents.count }
         var blobs: [UInt8] = []
@@ -94,13 +92,23 @@ public enum LegacyEncoders {
                 originals += le32(content.count)
                 blobs += stored
             }
-            records += le32(file.contents.count > 1 ? 1 : 0) + le32(0) + le32(0) + le32(0) + le32(0)
+            records +=
+                le32(file.contents.count > 1 ? 1 : 0) + le32(0) + le32(0)
+                + le32(0) + le32(0)
             records += le32(name.count) + le32(nameOffset) + lengths + offsets + originals
         }
-        var header = le32(0x0123_4567) + le32(0x1000_3A12) + le32(0x1000_0419) + le32(0) + le16(0)
-        header += le16(languages) + le16(files.count) + le16(0) + le16(0) + le16(0) + le16(0x21) + le16(0)
-        header += le32(200) + le16(compress ? 1 : 1 | 8) + le16(0) + le16(1) + le16(0) + le32(0)
-        header += le32(0) + le32(recordsStart) + le32(0) + le32(0) + le32(0)
+        var header =
+            le32(0x0123_4567) + le32(0x1000_3A12) + le32(0x1000_0419)
+            + le32(0) + le16(0)
+        header +=
+            le16(languages) + le16(files.count) + le16(0) + le16(0)
+            + le16(0) + le16(0x21) + le16(0)
+        header +=
+            le32(200) + le16(compress ? 1 : 1 | 8) + le16(0) + le16(1)
+            + le16(0) + le32(0)
+        header +=
+            le32(0) + le32(recordsStart) + le32(0) + le32(0)
+            + le32(0)
         return header + records + blobs
     }
 }

@@ -89,11 +89,10 @@ public enum MessageEncoders {
     public static func packageObject(_ file: [UInt8], name: String) -> [UInt8] {
         let native = packageNative(file, name: name)
         let className = Array("Package".utf8) + [0]
-        return le32(0x0501) + le32(2) + le32(className.count) + className + le32(0) + le32(0) + le32(native.count)
+        return le32(0x0501) + le32(2) + le32(className.count) + className
+            + le32(0) + le32(0) + le32(native.count)
             + native
     }
-
-    static func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }
 
     static func hex(_ byte: UInt8) -> String {
         let digits = Array("0123456789ABCDEF")

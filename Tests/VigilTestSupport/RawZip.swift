@@ -44,7 +44,9 @@ public enum RawZip {
                     entry.name, size: deferred ? 0 : entry.data.count, crc: deferred ? 0 : crc,
                     flags: entry.flags, method: entry.method, packed: deferred ? 0 : stored.count) + stored
             if deferred {
-                body += le32(0x0807_4b50) + le32(crc) + le32(UInt32(stored.count)) + le32(UInt32(entry.data.count))
+                body +=
+                    le32(0x0807_4b50) + le32(crc) + le32(UInt32(stored.count))
+                    + le32(UInt32(entry.data.count))
             }
             if entry.listed {
                 central += centralHeader(
@@ -84,25 +86,28 @@ public enum RawZip {
         _ name: String, size: Int, crc: UInt32, flags: UInt16, method: UInt16 = 0,
         packed: Int? = nil
     ) -> [UInt8] {
-        le32(0x0403_4b50) + le16(10) + le16(flags) + le16(method) + le32(0) + le32(crc) + le32(UInt32(packed ?? size))
-            + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + Array(name.utf8)
+        le32(0x0403_4b50) + le16(10) + le16(flags) + le16(method)
+            + le32(0) + le32(crc) + le32(UInt32(packed ?? size))
+            + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0)
+            + Array(name.utf8)
     }
 
     static func centralHeader(
         _ name: String, size: Int, crc: UInt32, flags: UInt16, offset: Int,
         method: UInt16 = 0, packed: Int? = nil
     ) -> [UInt8] {
-        le32(0x0201_4b50) + le16(20) + le16(10) + le16(flags) + le16(method) + le32(0) + le32(crc)
-            + le32(UInt32(packed ?? size)) + le32(UInt32(size)) + le16(UInt16(name.utf8.count)) + le16(0) + le16(0)
+        le32(0x0201_4b50) + le16(20) + le16(10) + le16(flags)
+            + le16(method) + le32(0) + le32(crc)
+            + le32(UInt32(packed ?? size)) + le32(UInt32(size))
+            + le16(UInt16(name.utf8.count)) + le16(0) + le16(0)
             + le16(0) + le16(0)
             + le32(0) + le32(UInt32(offset)) + Array(name.utf8)
     }
 
     static func endRecord(count: Int, size: Int, offset: Int) -> [UInt8] {
-        le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(count)) + le16(UInt16(count)) + le32(UInt32(size))
+        le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(count))
+            + le16(UInt16(count)) + le32(UInt32(size))
             + le32(UInt32(offset)) + le16(0)
     }
 
-    static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
-    static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 }

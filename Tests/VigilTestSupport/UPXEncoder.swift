@@ -86,12 +86,13 @@ public enum UPXEncoder {
     public static func pack(_ image: [UInt8], method: Method = .nrv2b, imageSize: Int = 0x10000, imports: Int? = nil)
         -> [UInt8]
     {
-        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
         let imageBase = 0x40_0000
         let upx1 = 0x1000 + imageSize
         let stream = stream(image, method: method)
-        var stub = [0x60, 0xBE] + le32(imageBase + upx1) + [0x8D, 0xBE] + le32(-imageSize) + [0x57, 0x90]
+        var stub =
+            [0x60, 0xBE] + le32(imageBase + upx1) + [0x8D, 0xBE] + le32(-imageSize) + [
+                0x57, 0x90,
+            ]
         if let imports {
             let place = [Method.nrv2b: 0x108, .nrv2d: 0x11C, .nrv2e: 0x128][method]!
             stub += Array(repeating: 0x90, count: place - 2 - stub.count) + [0x8D, 0xBE] + le32(imports)
@@ -99,14 +100,26 @@ public enum UPXEncoder {
         var section1 = stream + stub
         section1 += Array(repeating: 0, count: (0x200 - section1.count % 0x200) % 0x200)
         var header = Array("MZ".utf8) + Array(repeating: 0, count: 58) + le32(0x40)
-        header += Array("PE".utf8) + [0, 0] + le16(0x14C) + le16(2) + Array(repeating: 0, count: 12) + le16(0xE0)
-        header += le16(0x102) + le16(0x10B) + Array(repeating: 0, count: 14) + le32(upx1 + stream.count)
-        header += le32(0) + le32(0) + le32(imageBase) + le32(0x1000) + le32(0x200) + Array(repeating: 0, count: 16)
-        header += le32(upx1 + 0x1000) + le32(0x200) + le32(0) + le16(2) + le16(0) + Array(repeating: 0, count: 16)
+        header +=
+            Array("PE".utf8) + [0, 0] + le16(0x14C) + le16(2) + Array(repeating: 0, count: 12)
+            + le16(0xE0)
+        header +=
+            le16(0x102) + le16(0x10B) + Array(repeating: 0, count: 14)
+            + le32(upx1 + stream.count)
+        header +=
+            le32(0) + le32(0) + le32(imageBase) + le32(0x1000)
+            + le32(0x200) + Array(repeating: 0, count: 16)
+        header +=
+            le32(upx1 + 0x1000) + le32(0x200) + le32(0) + le16(2)
+            + le16(0) + Array(repeating: 0, count: 16)
         header += le32(0) + le32(16) + Array(repeating: 0, count: 128)
-        header += Array("UPX0".utf8) + [0, 0, 0, 0] + le32(imageSize) + le32(0x1000) + le32(0) + le32(0x200)
+        header +=
+            Array("UPX0".utf8) + [0, 0, 0, 0] + le32(imageSize) + le32(0x1000)
+            + le32(0) + le32(0x200)
         header += Array(repeating: 0, count: 12) + le32(0xE000_0080)
-        header += Array("UPX1".utf8) + [0, 0, 0, 0] + le32(0x1000) + le32(upx1) + le32(section1.count) + le32(0x200)
+        header +=
+            Array("UPX1".utf8) + [0, 0, 0, 0] + le32(0x1000) + le32(upx1)
+            + le32(section1.count) + le32(0x200)
         header += Array(repeating: 0, count: 12) + le32(0xE000_0040)
         header += Array(repeating: 0, count: 0x200 - header.count)
         return header + section1
@@ -115,13 +128,17 @@ public enum UPXEncoder {
     /// An image as UPX leaves it in memory: `code` (one section at RVA 0x1000), an empty import list, then
     /// the original PE header and section table; and where the imports start.
     public static func image(code: [UInt8]) -> (image: [UInt8], imports: Int) {
-        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
-        var header = Array("PE".utf8) + [0, 0] + le16(0x14C) + le16(1) + Array(repeating: 0, count: 12) + le16(0xE0)
-        header += le16(0x102) + le16(0x10B) + Array(repeating: 0, count: 26) + le32(0x40_0000) + le32(0x1000)
+        var header =
+            Array("PE".utf8) + [0, 0] + le16(0x14C) + le16(1) + Array(repeating: 0, count: 12)
+            + le16(0xE0)
+        header +=
+            le16(0x102) + le16(0x10B) + Array(repeating: 0, count: 26)
+            + le32(0x40_0000) + le32(0x1000)
         header += le32(0x200)
         header += Array(repeating: 0, count: 0xF8 - header.count)
-        header += Array("CODE".utf8) + [0, 0, 0, 0] + le32(code.count) + le32(0x1000) + le32(0) + le32(0)
+        header +=
+            Array("CODE".utf8) + [0, 0, 0, 0] + le32(code.count) + le32(0x1000)
+            + le32(0) + le32(0)
         header += Array(repeating: 0, count: 12) + le32(0x6000_0020)
         // The section's memory, to its aligned size, comes before the imports.
         let memory = code + Array(repeating: 0, count: (0x1000 - code.count % 0x1000) % 0x1000)
