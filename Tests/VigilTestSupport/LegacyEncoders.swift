@@ -5,8 +5,7 @@ public enum LegacyEncoders {
     /// 3 bytes (a real LZSS encoder's choices, simplified). `declaredSize` overrides the header's length.
     public static func szdd(_ content: [UInt8], declaredSize: Int? = nil) -> [UInt8] {
         var out: [UInt8] = [0x53, 0x5A, 0x44, 0x44, 0x88, 0xF0, 0x27, 0x33, 0x41, 0x00]
-        let size = UInt32(declaredSize ?? content.count)
-        out += (0..<4).map { UInt8((size >> (8 * $0)) & 0xFF) }
+        out += le32(UInt32(declaredSize ?? content.count))
         var i = 0
         while i < content.count {
             var control: UInt8 = 0

@@ -71,11 +71,13 @@ extension FileType {
         }
     }
 
-    /// The heuristic an encrypted member of this container type raises with `--alert-encrypted`.
+    /// The heuristic an encrypted member of this container type (or an encrypted PDF) raises with
+    /// `--alert-encrypted`.
     var encryptedHeuristic: String {
         switch self {
         case .rar: "Heuristics.Encrypted.RAR"
         case .sevenZip: "Heuristics.Encrypted.7Zip"
+        case .pdf: "Heuristics.Encrypted.PDF"
         default: "Heuristics.Encrypted.Zip"
         }
     }
@@ -170,7 +172,7 @@ extension Scanner {
         }
         // Vigil does not decrypt PDFs: every encrypted one is reported (clamscan decrypts an empty password).
         if type == .pdf, limits.alertEncrypted, PDF.isEncrypted(data) {
-            report("Heuristics.Encrypted.PDF", kind: .heuristic, &context)
+            report(type.encryptedHeuristic, kind: .heuristic, &context)
         }
         var regularMembers = 0
         reader.forEachMember(in: data, maximumSize: limits.maxFileSize) { member in
