@@ -17,6 +17,26 @@ struct InflateTests {
         #expect(out.consumed == packed.count)
     }
 
+    /// The partial mode keeps what a damaged, cut or oversized stream gave before it stopped.
+    @Test func partialOutputUpToTheDamage() {
+        let noise = TestContent.noise(20_000, seed: 3)
+        let packed = TestArchive.deflate(noise, .raw, level: 0)  // stored blocks: a cut keeps a known prefix
+        let cut = Array(packed.prefix(packed.count / 2))
+        let (head, error) = cut.withUnsafeBytes {
+            Inflate.decompressPartially($0, format: .raw, maxOutputSize: 1 << 20)
+        }
+        #expect(error?.code == .truncated)
+        #expect(!head.bytes.isEmpty && noise.starts(with: head.bytes))
+        let (limited, overflow) = packed.withUnsafeBytes {
+            Inflate.decompressPartially($0, format: .raw, maxOutputSize: 1000)
+        }
+        #expect(overflow?.code == .outputLimitExceeded && limited.bytes == Array(noise.prefix(1000)))
+        let (whole, none) = packed.withUnsafeBytes {
+            Inflate.decompressPartially($0, format: .raw, maxOutputSize: 1 << 20)
+        }
+        #expect(none == nil && whole.bytes == noise)
+    }
+
     @Test func limitIsExactAndRefusesOneByteMore() throws {
         let packed = TestArchive.deflate(text)
         #expect(throws: DecompressionError.self) {
