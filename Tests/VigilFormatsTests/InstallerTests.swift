@@ -10,8 +10,12 @@ import VigilTestSupport
         Array(repeating: Array("a file inside the installer\n".utf8), count: 40).flatMap { $0 }
         + TestContent.noise(3000, seed: 2)
 
+    /// The members clamscan finds in an executable: the PE parser's, then the raw scan's embedded objects.
     static func embedded(_ data: [UInt8], maximumSize: Int = 1 << 20) -> [ArchiveMember] {
-        members(of: data) { EmbeddedObjects.forEachMember(in: $0, maximumSize: maximumSize, $1) }
+        members(of: data) { ExecutableMembers.forEachMember(in: $0, maximumSize: maximumSize, $1) }
+            + members(of: data) {
+                EmbeddedObjects.forEachMember(in: $0, container: .msexe, maximumSize: maximumSize, $1)
+            }
     }
 
     @Test(arguments: [InstallerEncoders.NSISCompression.stored, .deflate, .lzma], [false, true])
@@ -95,7 +99,7 @@ import VigilTestSupport
         let packed = UPXEncoder.pack(Self.image, method: method)
         #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) } == Self.image)
         #expect(packed.withUnsafeBytes { UPX.unpack($0, maximumSize: 100) } == nil)
-        let members = members(of: packed) { EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
+        let members = members(of: packed) { ExecutableMembers.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
         #expect(members.map(\.name) == ["UPX unpacked"])
         for cut in stride(from: 0, to: packed.count, by: 17) {
             _ = Array(packed.prefix(cut)).withUnsafeBytes { UPX.unpack($0, maximumSize: 1 << 20) }
@@ -130,14 +134,10 @@ import VigilTestSupport
         let outer = PEBuilder.build() + Array("padding".utf8)
         // The first embedded executable, to the end of the data (clamscan's cli_scanembpe); a later one is
         // found inside it in turn.
-        let members = members(of: outer + inner + inner) {
-            EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1)
-        }
+        let members = InstallerTests.embedded(outer + inner + inner)
         #expect(members.map(\.data) == [inner + inner])
         #expect(members.map(\.name) == ["executable@\(outer.count)"])
         let fake = PEBuilder.build() + Array("MZ".utf8) + Array(repeating: 0, count: 80) + Array("PE".utf8) + [0, 0]
-        #expect(
-            VigilFormatsTests.members(of: fake) { EmbeddedObjects.forEachMember(in: $0, maximumSize: 1 << 20, $1) }
-                .isEmpty)
+        #expect(InstallerTests.embedded(fake).isEmpty)
     }
 }

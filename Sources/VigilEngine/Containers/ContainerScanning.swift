@@ -65,7 +65,7 @@ extension FileType {
         case .ole2: .ole2
         case .sis: .sis
         case .arj: .arj
-        case .msexe: .embedded
+        case .msexe: .executable
         case .pdf: .pdf
         default: nil
         }
@@ -92,8 +92,16 @@ enum MemberReader {
     /// Vigil's own zip reader, over the zip's records, for the methods libarchive cannot read (implode,
     /// Deflate64).
     case zip(ZipCatalogue)
-    /// Installers and archives embedded in an executable.
-    case embedded
+    /// What the PE parser yields: InstallShield overlay files, the unpacked form of a UPX-packed file.
+    case executable
+    /// Objects the raw scan finds after other data in a file of the given type (archives, PDF documents,
+    /// installers, executables).
+    case embedded(FileType)
+
+    /// Whether it is the reader of the container's own format (not the search for embedded objects).
+    var isOwnReader: Bool {
+        if case .embedded = self { false } else { true }
+    }
 
     /// Calls `visit` with each member in order, each at most `maximumSize` bytes, until it returns false.
     func forEachMember(in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool) {
@@ -120,8 +128,10 @@ enum MemberReader {
             SIS.forEachFile(in: data, maximumSize: maximumSize, visit)
         case .arj:
             ARJ.forEachFile(in: data, maximumSize: maximumSize, visit)
-        case .embedded:
-            EmbeddedObjects.forEachMember(in: data, maximumSize: maximumSize, visit)
+        case .executable:
+            ExecutableMembers.forEachMember(in: data, maximumSize: maximumSize, visit)
+        case .embedded(let container):
+            EmbeddedObjects.forEachMember(in: data, container: container, maximumSize: maximumSize, visit)
         case .pdf:
             PDF.forEachStream(in: data, maximumSize: maximumSize, visit)
         }
@@ -140,19 +150,33 @@ extension Scanner {
             context.allowListed.removeLast()
         }
         let layout = FileLayout(data, parseExecutable: engine.usesExecutableLayout)
-        if let reader = layout.type.memberReader, !context.stopped {
-            if context.types.count + 1 >= context.limits.maxRecursion {
-                exceeded(.maxRecursion, stops: false, &context)
-            } else {
-                context.types.append(layout.type)
-                scanMembers(data, type: layout.type, reader: reader, &context)
-                context.types.removeLast()
-                if context.isOver { return true }
-            }
+        if let reader = layout.type.memberReader, descend(data, type: layout.type, reader: reader, &context) {
+            return true
         }
         for detection in detect(data, layout: layout, ancestors: context.types, allMatch: context.allMatch) {
             report(detection.name, kind: detection.kind, &context)
         }
+        if context.isOver { return true }
+        // clamscan's raw scan, after the object's own signatures, extracts what its embedded-type patterns find.
+        if EmbeddedObjects.isSearched(layout.type, size: data.count) {
+            return descend(data, type: layout.type, reader: .embedded(layout.type), &context)
+        }
+        return false
+    }
+
+    /// Scans the members `reader` finds in an object of `type`, unless a limit stops the descent. Returns
+    /// whether the scan is over.
+    private mutating func descend(
+        _ data: UnsafeRawBufferPointer, type: FileType, reader: MemberReader, _ context: inout ContainerContext
+    ) -> Bool {
+        guard !context.stopped else { return false }
+        guard context.types.count + 1 < context.limits.maxRecursion else {
+            exceeded(.maxRecursion, stops: false, &context)
+            return false
+        }
+        context.types.append(type)
+        scanMembers(data, type: type, reader: reader, &context)
+        context.types.removeLast()
         return context.isOver
     }
 
@@ -164,14 +188,15 @@ extension Scanner {
     ) {
         let limits = context.limits
         var reader = reader
-        if type.isZip {
+        let ownReader = reader.isOwnReader
+        if type.isZip, ownReader {
             // The zip's own records: checked before any member, and read by Vigil when libarchive cannot.
             let catalogue = ZipCatalogue(data, maximumRecords: limits.maxFiles)
             if checkZipRecords(catalogue, containerSize: data.count, &context) { return }
             if ZipReader.isNeeded(for: catalogue) { reader = .zip(catalogue) }
         }
         // Vigil does not decrypt PDFs: every encrypted one is reported (clamscan decrypts an empty password).
-        if type == .pdf, limits.alertEncrypted, PDF.isEncrypted(data) {
+        if type == .pdf, ownReader, limits.alertEncrypted, PDF.isEncrypted(data) {
             report(type.encryptedHeuristic, kind: .heuristic, &context)
         }
         var regularMembers = 0

@@ -160,7 +160,7 @@ public struct ZipCatalogue: Sendable {
 
     /// A local header at `offset` that is not in the central directory; `nil` if it cannot be read, or
     /// defers its sizes to a data descriptor (only the central directory could give them).
-    private static func localRecord(_ reader: ByteReader, at offset: Int, position: Int) -> ZipRecord? {
+    static func localRecord(_ reader: ByteReader, at offset: Int, position: Int) -> ZipRecord? {
         guard let flags = reader.u16le(offset + 6), let method = reader.u16le(offset + 8),
             let compressed = reader.u32le(offset + 18), let size = reader.u32le(offset + 22),
             let (nameLength, extraLength) = localLengths(reader, at: offset)

@@ -1,6 +1,6 @@
 /// Zip members read from the zip's own headers (``ZipCatalogue``), for the archives libarchive cannot read:
 /// those with implode (method 6) or Deflate64 (method 9) members. Members come in clamscan's extraction
-/// order (by local header, duplicates once); stored, deflate, implode and Deflate64 data is decompressed
+/// order (by local header, duplicates once); stored, deflate, implode, Deflate64 and bzip2 data is decompressed
 /// (deflate data up to any damage, as clamscan scans it), encrypted members are flagged and not read, other
 /// methods give no data.
 public enum ZipReader {
@@ -30,6 +30,23 @@ public enum ZipReader {
         }
     }
 
+    /// The member whose local header is at `offset` (clamscan's `cli_unzip_single`, for a zip found after
+    /// other data), at most `maximumSize` bytes; `nil` when the header cannot be read or defers its sizes to a
+    /// data descriptor, or the member is a directory.
+    public static func localMember(in data: UnsafeRawBufferPointer, at offset: Int, maximumSize: Int) -> ArchiveMember?
+    {
+        guard let record = ZipCatalogue.localRecord(ByteReader(data), at: offset, position: 1),
+            record.name.last != UInt8(ascii: "/") || record.size != 0
+        else { return nil }
+        let start = offset + record.localHeaderSize
+        let input = UnsafeRawBufferPointer(rebasing: data[start..<(start + record.compressedSize)])
+        var member = ArchiveMember(
+            name: record.text, data: [], truncated: record.size > maximumSize, isEncrypted: record.isEncrypted,
+            size: record.size, index: 0)
+        if !record.isEncrypted, !member.truncated { member.data = content(input, record, maximumSize: maximumSize) }
+        return member
+    }
+
     /// A record's data decompressed, at most `maximumSize` bytes; empty when it cannot be.
     static func content(_ input: UnsafeRawBufferPointer, _ record: ZipRecord, maximumSize: Int) -> [UInt8] {
         let limit = min(record.size, maximumSize)
@@ -39,6 +56,13 @@ public enum ZipReader {
         case 6:
             return (try? Implode.decompress(input, flags: record.flags, size: record.size, maximumSize: limit)) ?? []
         case 9: return (try? Deflate64.decompress(input, maximumSize: limit)) ?? []
+        case 12:
+            var output: [UInt8] = []
+            try? ArchiveReader.forEachMember(in: input, as: .compressedStream, maximumSize: limit) {
+                output = $0.data
+                return false
+            }
+            return output
         default: return []
         }
     }
