@@ -40,6 +40,20 @@ struct ContainerScanTests {
         #expect(found.first?.chain.count == 3)  // the gzip stream's member, then the tar's, then the zip's
     }
 
+    /// An archive after other data (found by clamscan's embedded-type patterns) is unpacked after the file's own
+    /// content is scanned; a UPX-packed ELF file is unpacked before.
+    @Test func embeddedAndPackedObjects() throws {
+        let engine = try engine()
+        let zip = RawZip.build([RawZip.Entry("eicar.com", TestContent.eicar)])
+        let found = scan(Self.padding + zip, engine)
+        #expect(found.map(\.name) == ["Eicar-Test-Signature"] && found.first?.chain == ["eicar.com"])
+        let both = scan(Self.padding + Self.marker + zip, engine, allMatch: true)
+        #expect(both.first?.name == "Marker" && both.last?.name == "Eicar-Test-Signature")
+        let elf = UPXEncoder.elf(Self.padding + Self.marker + Self.padding, method: 14)
+        let unpacked = scan(elf, engine)
+        #expect(unpacked.map(\.name) == ["Marker"] && unpacked.first?.chain == ["UPX unpacked"])
+    }
+
     /// Vigil's own readers: SZDD (`compress.exe`) and BinHex, their content scanned as a member.
     @Test func szddAndBinHex() throws {
         let engine = try engine()

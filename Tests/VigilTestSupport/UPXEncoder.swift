@@ -1,22 +1,26 @@
 /// UPX-packed executables, so tests build them: UCL's NRV2B, NRV2D and NRV2E streams (literals, distance-1
-/// runs, the end marker) and a 32-bit PE file whose UPX1 section holds the stream and the stub's `mov esi`.
+/// runs, the end marker) and UPX's LZMA streams; a 32-bit PE file whose UPX1 section holds the stream and the
+/// stub's `mov esi`; an ELF file with UPX's `l_info`, `p_info` and blocks.
 public enum UPXEncoder {
-    /// UCL's codings.
-    public enum Method: Sendable, CaseIterable { case nrv2b, nrv2d, nrv2e }
+    /// UPX's compression methods.
+    public enum Method: Sendable, CaseIterable { case nrv2b, nrv2d, nrv2e, lzma }
 
-    /// The stream of `bytes` in `method`: a literal per byte, except runs of a repeated byte copied 4 at a
-    /// time from one back (the first with an explicit offset, then as "the last offset").
-    public static func stream(_ bytes: [UInt8], method: Method = .nrv2b) -> [UInt8] {
+    /// The stream of `bytes` in `method`. NRV: a literal per byte, except runs of a repeated byte copied 4 at a
+    /// time from one back (the first with an explicit offset, then as "the last offset"), the bits in
+    /// little-endian words of `wordSize` bytes. LZMA: UPX's two property bytes, then liblzma's data.
+    public static func stream(_ bytes: [UInt8], method: Method = .nrv2b, wordSize: Int = 4) -> [UInt8] {
+        if method == .lzma { return lzma(bytes) }
         var out: [UInt8] = []
         var word = -1
-        var used = 32
+        let bits = 8 * wordSize
+        var used = bits
         func bit(_ value: Int) {
-            if used == 32 {
+            if used == bits {
                 word = out.count
-                out += [0, 0, 0, 0]
+                out += [UInt8](repeating: 0, count: wordSize)
                 used = 0
             }
-            if value != 0 { out[word + (31 - used) / 8] |= 1 << ((31 - used) % 8) }
+            if value != 0 { out[word + (bits - 1 - used) / 8] |= 1 << ((bits - 1 - used) % 8) }
             used += 1
         }
         // NRV2B: the bits after the leading one, each followed by 0 (more) or 1 (last).
@@ -69,6 +73,8 @@ public enum UPXEncoder {
                 if explicit { bit(0) } else { out.append(1) }
                 bit(1)
                 bit(0)
+            case .lzma:
+                preconditionFailure("LZMA streams are made by liblzma")
             }
             explicit = true
             i += 4
@@ -94,7 +100,7 @@ public enum UPXEncoder {
                 0x57, 0x90,
             ]
         if let imports {
-            let place = [Method.nrv2b: 0x108, .nrv2d: 0x11C, .nrv2e: 0x128][method]!
+            let place = [Method.nrv2b: 0x108, .nrv2d: 0x11C, .nrv2e: 0x128, .lzma: 0xB16][method]!
             stub += Array(repeating: 0x90, count: place - 2 - stub.count) + [0x8D, 0xBE] + le32(imports)
         }
         var section1 = stream + stub
@@ -143,5 +149,50 @@ public enum UPXEncoder {
         // The section's memory, to its aligned size, comes before the imports.
         let memory = code + Array(repeating: 0, count: (0x1000 - code.count % 0x1000) % 0x1000)
         return (memory + [0, 0, 0, 0] + header, memory.count)
+    }
+
+    /// `bytes` compressed by liblzma (through libarchive's `.lzma` writer, whose 13-byte header gives the
+    /// properties), with UPX's two property bytes in front: `(lc + lp) << 3 | pb`, then `lp << 4 | lc`.
+    static func lzma(_ bytes: [UInt8]) -> [UInt8] {
+        let file = ArchiveWriter.build([(name: "data", bytes: bytes)], format: .raw, filter: .lzma)
+        let properties = Int(file[0])
+        let (lc, lp, pb) = (properties % 9, properties / 9 % 5, properties / 45)
+        return [UInt8((lc + lp) << 3 | pb), UInt8(lp << 4 | lc)] + file[13...]
+    }
+
+    /// A UPX-packed little-endian ELF file (64 or 32-bit) of `original`: the ELF header and one program
+    /// header, `l_info` ("UPX!"), `p_info`, then `original` in blocks of at most `blockSize` bytes, each a
+    /// `b_info` and its data compressed by `method` (UPX's method number: 2–10 NRV, 14 LZMA; stored when
+    /// compression does not help), and a closing `b_info` of no size.
+    public static func elf(_ original: [UInt8], method: UInt8, is64: Bool = true, blockSize: Int = 0x1000)
+        -> [UInt8]
+    {
+        var file = Array("\u{7F}ELF".utf8) + [is64 ? 2 : 1, 1, 1] + [UInt8](repeating: 0, count: 9)
+        file += le16(2) + le16(is64 ? 0x3E : 3) + le32(1)
+        let headerSize = is64 ? 64 : 52
+        let programHeaderSize = is64 ? 56 : 32
+        if is64 {
+            file += le64(0x40_1000) + le64(UInt64(headerSize)) + le64(0) + le32(0)
+        } else {
+            file += le32(0x40_1000) + le32(headerSize) + le32(0) + le32(0)
+        }
+        file += le16(headerSize) + le16(programHeaderSize) + le16(1) + le16(0) + le16(0) + le16(0)
+        file += [UInt8](repeating: 0, count: programHeaderSize)
+        file += le32(0) + Array("UPX!".utf8) + le16(0) + [13, is64 ? 22 : 12]
+        file += le32(0) + le32(original.count) + le32(blockSize)
+        for start in stride(from: 0, to: original.count, by: blockSize) {
+            let block = Array(original[start..<min(original.count, start + blockSize)])
+            let packed: [UInt8]
+            switch method {
+            case 2...10:
+                let methods: [Method] = [.nrv2b, .nrv2d, .nrv2e]
+                packed = stream(block, method: methods[Int(method - 2) / 3], wordSize: [4, 1, 2][Int(method - 2) % 3])
+            case 14: packed = lzma(block)
+            default: packed = block
+            }
+            let kept = packed.count < block.count ? packed : block
+            file += le32(block.count) + le32(kept.count) + [kept == block ? 0 : method, 0, 0, 0] + kept
+        }
+        return file + le32(0) + Array("UPX!".utf8) + [0, 0, 0, 0]
     }
 }

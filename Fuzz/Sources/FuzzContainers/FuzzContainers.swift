@@ -4,8 +4,8 @@ import VigilSignatures
 
 /// Feeds arbitrary bytes to the archive reader (as an archive and as a compressed stream), to the zip catalogue,
 /// the SZDD and BinHex decoders, the implode (flags from the first byte) and Deflate64 decoders, the PDF stream reader,
-/// Vigil's own readers (mail, TNEF, RTF, data: URLs, OLE2, SIS, ARJ, NSIS, InstallShield, AutoIt, embedded objects,
-/// zip),
+/// Vigil's own readers (mail, TNEF, RTF, data: URLs, OLE2, SIS, ARJ, NSIS, InstallShield, AutoIt, UPX on PE and
+/// ELF, embedded objects in several file types, zip, one zip local header),
 /// and to the recursive scan with the built-in and a few `.cdb` signatures and small limits: no input may trap,
 /// hang, or grow memory past the limits.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -34,8 +34,13 @@ public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     InstallShieldMSI.forEachFile(in: bytes, maximumSize: 1 << 20, any)
     AutoIt.forEachFile(in: bytes, maximumSize: 1 << 20, any)
     _ = UPX.unpack(bytes, maximumSize: 1 << 20)
+    _ = UPX.unpackELF(bytes, maximumSize: 1 << 20)
+    ExecutableMembers.forEachMember(in: bytes, maximumSize: 1 << 20, any)
     _ = InstallShieldCabinet.files(header: bytes, cabinets: [2: bytes], maximumSize: 1 << 20)
-    EmbeddedObjects.forEachMember(in: bytes, maximumSize: 1 << 20, any)
+    for container in [FileType.binaryData, .msexe, .zip] {
+        EmbeddedObjects.forEachMember(in: bytes, container: container, maximumSize: 1 << 20, any)
+    }
+    _ = ZipReader.localMember(in: bytes, at: 0, maximumSize: 1 << 20)
     ZipReader.forEachMember(in: bytes, catalogue: ZipCatalogue(bytes, maximumRecords: 200), maximumSize: 1 << 20, any)
     _ = PDF.isEncrypted(bytes)
     var limits = ScanLimits()

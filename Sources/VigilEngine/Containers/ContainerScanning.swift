@@ -65,7 +65,7 @@ extension FileType {
         case .ole2: .ole2
         case .sis: .sis
         case .arj: .arj
-        case .msexe: .executable
+        case .msexe, .elf: .executable
         case .pdf: .pdf
         default: nil
         }
@@ -92,7 +92,8 @@ enum MemberReader {
     /// Vigil's own zip reader, over the zip's records, for the methods libarchive cannot read (implode,
     /// Deflate64).
     case zip(ZipCatalogue)
-    /// What the PE parser yields: InstallShield overlay files, the unpacked form of a UPX-packed file.
+    /// What an executable's parser yields: InstallShield overlay files, the unpacked form of a UPX-packed
+    /// PE or ELF file.
     case executable
     /// Objects the raw scan finds after other data in a file of the given type (archives, PDF documents,
     /// installers, executables).

@@ -1,10 +1,10 @@
-/// Executables packed by UPX with NRV2B, NRV2D or NRV2E, as clamscan's `upx.c` unpacks them: a first section with no data
-/// on disk (UPX0) that the stub fills from the compressed second section (UPX1), whose start the stub's
-/// `mov esi` gives. The image is rebuilt into a PE file as clamscan's `pefromupx` does when the original
+/// Executables packed by UPX with NRV2B, NRV2D, NRV2E or LZMA, as clamscan's `upx.c` unpacks them: a first
+/// section with no data on disk (UPX0) that the stub fills from the compressed second section (UPX1), whose
+/// start the stub's `mov esi` gives. The image is rebuilt into a PE file as clamscan's `pefromupx` does when the original
 /// header is found after the imports; otherwise the image itself is given.
 public enum UPX {
     /// The unpacked file of the 32-bit PE file in `data` (rebuilt, or the bare image), at most `maximumSize`
-    /// bytes of image; `nil` if it is not UPX-packed with NRV2B, NRV2D or NRV2E, or does not unpack.
+    /// bytes of image; `nil` if it is not UPX-packed with NRV2B, NRV2D, NRV2E or LZMA, or does not unpack.
     public static func unpack(_ data: UnsafeRawBufferPointer, maximumSize: Int) -> [UInt8]? {
         let reader = ByteReader(data)
         guard reader.u16le(0) == 0x5A4D, let header = reader.u32le(0x3C).map(Int.init), reader.u32le(header) == 0x4550,
@@ -42,7 +42,29 @@ public enum UPX {
                 image, capacity: capacity, stub: stub, entry: Int(entry &- second.address),
                 base: Int(first.address), places: variant.importsPlaces) ?? image
         }
-        return nil
+        guard let image = lzma(input, size: nil, maximumSize: capacity) else { return nil }
+        return rebuild(
+            image, capacity: capacity, stub: stub, entry: Int(entry &- second.address), base: Int(first.address),
+            places: [0xB16, 0xB1E]) ?? image
+    }
+
+    /// A UPX LZMA stream decoded: two bytes give the properties (`(lc + lp) << 3 | pb`, then `lp << 4 | lc`),
+    /// the LZMA data follows; `nil` when the two bytes do not agree, nothing decodes, or the output goes past
+    /// `maximumSize`.
+    static func lzma(_ input: UnsafeRawBufferPointer, size: Int?, maximumSize: Int) -> [UInt8]? {
+        let reader = ByteReader(input)
+        guard let first = reader.u8(0).map(Int.init), let second = reader.u8(1).map(Int.init) else { return nil }
+        let (lc, lp, pb) = (second & 0xF, second >> 4, first & 7)
+        guard first >> 3 == lc + lp,
+            let properties = LZMA.properties(lc: lc, lp: lp, pb: pb)
+        else { return nil }
+        let dictionary = UInt32(clamping: max(1 << 12, min(size ?? maximumSize, maximumSize)))
+        guard
+            let output = LZMA.decompress(
+                UnsafeRawBufferPointer(rebasing: input[2...]), properties: properties, dictionarySize: dictionary,
+                size: size, maximumSize: maximumSize), !output.truncated
+        else { return nil }
+        return output.bytes
     }
 
     /// The PE file clamscan's `pefromupx` rebuilds from an unpacked image: the stub's `lea edi, [esi + imports]`
@@ -112,124 +134,4 @@ public enum UPX {
     }
 
     static func align(_ value: Int, up alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
-}
-
-/// UCL's NRV2B, NRV2D and NRV2E decompression (UPX's methods), as clamscan's `upx_inflate2b/2d/2e`: literal
-/// bytes and matches coded by bits read most significant first from little-endian 32-bit words, ending at
-/// an offset of 0xFFFFFFFF.
-enum NRV2 {
-    /// The three codings: how offsets and lengths are sent.
-    enum Variant: CaseIterable {
-        case b, d, e
-
-        /// Where clamscan looks for the stub's `lea edi, [esi + imports]`, after the entry point.
-        var importsPlaces: [Int] {
-            switch self {
-            case .b: [0x108, 0x110, 0xD5]
-            case .d: [0x11C, 0x124]
-            case .e: [0x128, 0x130]
-            }
-        }
-
-        /// Offsets beyond this copy one byte more.
-        var farOffset: Int { self == .b ? 0xD00 : 0x500 }
-    }
-
-    /// The output, at most `maximumSize` bytes; `nil` when the stream is damaged before its end marker.
-    static func decompress(_ input: UnsafeRawBufferPointer, variant: Variant, maximumSize: Int) -> [UInt8]? {
-        var bits = WordBits(input: input)
-        var output: [UInt8] = []
-        output.reserveCapacity(min(maximumSize, input.count * 8, 1 << 24))
-        var lastOffset = 1
-        while true {
-            while true {
-                guard let bit = bits.next() else { return nil }
-                if bit == 0 { break }
-                guard let byte = bits.byte(), output.count < maximumSize else { return nil }
-                output.append(byte)
-            }
-            // The offset's high part: Elias-gamma-like, NRV2D and NRV2E with a bit more per step.
-            var high = 1
-            while true {
-                guard let bit = bits.next(), let stop = bits.next(), high <= 0x100_0002 else { return nil }
-                high = high * 2 + Int(bit)
-                if stop == 1 { break }
-                guard variant != .b else { continue }
-                guard let more = bits.next() else { return nil }
-                high = (high - 1) * 2 + Int(more)
-            }
-            var flag: Int
-            if high == 2 {
-                guard let bit = bits.next() else { return nil }
-                flag = Int(bit)
-            } else {
-                guard let byte = bits.byte() else { return nil }
-                let value = (high - 3) * 256 + Int(byte)
-                if value == 0xFFFF_FFFF { return output }
-                guard value < 0xFFFF_FFFF else { return nil }
-                if variant == .b {
-                    lastOffset = value + 1
-                    guard let bit = bits.next() else { return nil }
-                    flag = Int(bit)
-                } else {
-                    // The offset's lowest bit, inverted, is the length's first bit.
-                    flag = 1 - value & 1
-                    lastOffset = value / 2 + 1
-                }
-            }
-            guard let length = matchLength(&bits, variant: variant, flag: flag) else { return nil }
-            let count = length + (lastOffset > variant.farOffset ? 1 : 0)
-            guard lastOffset <= output.count, output.count + count <= maximumSize else { return nil }
-            for _ in 0..<count { output.append(output[output.count - lastOffset]) }
-        }
-    }
-
-    /// How many bytes a match copies (before the far-offset byte), from its first bit `flag` on.
-    static func matchLength(_ bits: inout WordBits, variant: Variant, flag: Int) -> Int? {
-        func gamma(from start: Int) -> Int? {
-            var value = start
-            repeat {
-                guard let bit = bits.next(), value < 1 << 24 else { return nil }
-                value = value * 2 + Int(bit)
-            } while bits.next().map({ $0 == 0 }) ?? false
-            return value
-        }
-        switch variant {
-        case .b, .d:
-            guard let bit = bits.next() else { return nil }
-            let code = flag * 2 + Int(bit)
-            if code > 0 { return code + 1 }
-            return gamma(from: 1).map { $0 + 3 }
-        case .e:
-            if flag == 1 { return bits.next().map { Int($0) + 2 } }
-            guard let bit = bits.next() else { return nil }
-            if bit == 1 { return bits.next().map { Int($0) + 4 } }
-            return gamma(from: 1).map { $0 + 4 }
-        }
-    }
-
-    /// Bits from little-endian 32-bit words, most significant first, interleaved with whole bytes.
-    struct WordBits {
-        let input: UnsafeRawBufferPointer
-        var position = 0
-        var word: UInt32 = 0
-        var left = 0
-
-        mutating func next() -> UInt32? {
-            if left == 0 {
-                guard let value = ByteReader(input).u32le(position) else { return nil }
-                word = value
-                position += 4
-                left = 32
-            }
-            left -= 1
-            return word >> UInt32(left) & 1
-        }
-
-        mutating func byte() -> UInt8? {
-            guard position < input.count else { return nil }
-            defer { position += 1 }
-            return input[position]
-        }
-    }
 }

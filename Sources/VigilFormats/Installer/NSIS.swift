@@ -85,17 +85,13 @@ public enum NSIS {
     static func decompress(_ bytes: UnsafeRawBufferPointer, maximumSize: Int) -> (bytes: [UInt8], size: Int)? {
         switch compression(of: bytes) {
         case .lzma:
-            // An `.lzma` (LZMA-alone) header of unknown size around the properties and data, for libarchive.
-            guard bytes.count > 5 else { return nil }
-            let stream = Array(bytes[0..<5]) + Array(repeating: 0xFF, count: 8) + Array(bytes[5...])
-            var member: ArchiveMember?
-            try? stream.withUnsafeBytes {
-                try ArchiveReader.forEachMember(in: $0, as: .compressedStream, maximumSize: maximumSize) {
-                    member = $0
-                    return false
-                }
-            }
-            return member.map { ($0.data, $0.truncated ? maximumSize + 1 : $0.data.count) }
+            // The properties byte and the dictionary size, then the data.
+            let reader = ByteReader(bytes)
+            guard bytes.count > 5, let properties = reader.u8(0), let dictionary = reader.u32le(1) else { return nil }
+            return LZMA.decompress(
+                UnsafeRawBufferPointer(rebasing: bytes[5...]), properties: properties, dictionarySize: dictionary,
+                maximumSize: maximumSize
+            ).map { ($0.bytes, $0.truncated ? maximumSize + 1 : $0.bytes.count) }
         case .deflate:
             guard let output = try? Inflate.decompress(bytes, format: .raw, maxOutputSize: maximumSize) else {
                 return nil
