@@ -179,8 +179,8 @@ public struct Scanner {
     ///   - data: the content.
     ///   - allMatch: report every matching signature, not only the first (clamscan's `--allmatch`).
     /// - Returns: detections in clamscan's order: EICAR, then per layer (the raw content; for text its
-    ///   normalised form, for other data a second pass for target type 14) body signatures, whole-file
-    ///   hashes and logical signatures.
+    ///   normalised form; for HTML its normalised forms instead; for other data a second pass for target
+    ///   type 14) body signatures, whole-file hashes and logical signatures.
     public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false, limits: ScanLimits = ScanLimits())
         -> [Detection]
     {
@@ -209,27 +209,54 @@ public struct Scanner {
             found.append(Detection(name: BuiltinSignatures.eicarName, kind: .eicar))
             if !allMatch { return found }
         }
+        var html: HTMLNormalization?
         for (index, layer) in layout.layers.enumerated() {
             // A repeat pass over the same bytes finds nothing new but its own target's patterns, so without
             // --allmatch it is skipped unless that target has any.
-            if index > 0, !layer.normalised, !allMatch, !engine.bodies.hasPatterns(for: layer.target),
-                engine.alwaysEvaluated[layer.target].isEmpty
+            if index > 0, layout.layers[index - 1].source == layer.source, !allMatch,
+                !engine.bodies.hasPatterns(for: layer.target), engine.alwaysEvaluated[layer.target].isEmpty
             {
                 continue
             }
-            // Without body or logical signatures a pass without hashes (normalised text) can find nothing.
-            if !layer.hashes, engine.bodies.patternCount == 0, engine.sources.logicalCount == 0 { continue }
+            // Without body or logical signatures (and hashes, where they apply) a normalised pass finds nothing.
+            if layer.source != .raw, engine.bodies.patternCount == 0, engine.sources.logicalCount == 0,
+                !layer.hashes || engine.hashes.isEmpty
+            {
+                continue
+            }
             let executable = index == 0 ? layout.executable : nil
             let done: Bool
-            if layer.normalised {
+            switch layer.source {
+            case .raw:
+                done = scanLayer(
+                    data, target: layer.target, executable: executable, hashes: layer.hashes, ancestors: ancestors,
+                    allMatch: allMatch, into: &found)
+            case .text:
                 TextNormalizer.normalize(data, into: &normalized)
                 done = normalized.withUnsafeBytes {
-                    scanLayer($0, target: layer.target, executable: nil, hashes: layer.hashes, ancestors: ancestors,
+                    scanLayer(
+                        $0, target: layer.target, executable: nil, hashes: layer.hashes, ancestors: ancestors,
                         allMatch: allMatch, into: &found)
                 }
-            } else {
-                done = scanLayer(data, target: layer.target, executable: executable, hashes: layer.hashes,
-                    ancestors: ancestors, allMatch: allMatch, into: &found)
+            case .htmlNoComment, .htmlNoTags, .javascript:
+                if html == nil {
+                    html =
+                        layout.type == .htmlUTF16
+                        ? HTMLNormalizer.decodeUTF16(data).withUnsafeBytes { HTMLNormalizer.normalize($0) }
+                        : HTMLNormalizer.normalize(data)
+                }
+                let form =
+                    switch layer.source {
+                    case .htmlNoComment: html?.noComment
+                    case .htmlNoTags: html?.noTags
+                    default: html?.javascript
+                    }
+                guard let form else { continue }  // no script
+                done = form.withUnsafeBytes {
+                    scanLayer(
+                        $0, target: layer.target, executable: nil, hashes: layer.hashes, ancestors: ancestors,
+                        allMatch: allMatch, into: &found)
+                }
             }
             if done { return found }
             if index == 0, layout.type == .msexe, scanPE(data, allMatch: allMatch, into: &found) { return found }
