@@ -137,7 +137,7 @@ struct ContainerCommandTests {
             "clam.exe.rtf", "clam.exe.html", "clam.ole.doc", "clam.ppt", "clam.sis", "clam.arj",
             "clam-nsis.exe", "clam_ISmsi_ext.exe", "clam_ISmsi_int.exe", "clam_IScab_ext.exe",
             "clam.impl.zip", "clam.d64.zip", "clam.pdf", "clam_IScab_int.exe",
-            "clam.ea05.exe", "clam.ea06.exe", "clam-fsg.exe", "clam-upx.exe",
+            "clam.ea05.exe", "clam.ea06.exe", "clam-fsg.exe", "clam-upx.exe", "clam.chm",
         ]
         let run = try Vigil.run(["scan", "--no-summary", "-i"] + expected.map { "\(root)/\($0)" })
         #expect(

@@ -5,7 +5,7 @@ import VigilSignatures
 /// Feeds arbitrary bytes to the archive reader (as an archive and as a compressed stream), to the zip catalogue,
 /// the SZDD and BinHex decoders, the implode (flags from the first byte) and Deflate64 decoders, the PDF stream reader,
 /// Vigil's own readers (mail, TNEF, RTF, data: URLs, OLE2, SIS, ARJ, NSIS, InstallShield, AutoIt, UPX on PE and
-/// ELF, embedded objects in several file types, zip, one zip local header),
+/// ELF, embedded objects in several file types, zip, one zip local header, CHM), the HTML normaliser,
 /// and to the recursive scan with the built-in and a few `.cdb` signatures and small limits: no input may trap,
 /// hang, or grow memory past the limits.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -43,6 +43,9 @@ public func fuzzContainers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = ZipReader.localMember(in: bytes, at: 0, maximumSize: 1 << 20)
     ZipReader.forEachMember(in: bytes, catalogue: ZipCatalogue(bytes, maximumRecords: 200), maximumSize: 1 << 20, any)
     _ = PDF.isEncrypted(bytes)
+    CHM.forEachFile(in: bytes, maximumSize: 1 << 20, any)
+    _ = HTMLNormalizer.normalize(bytes)
+    _ = HTMLNormalizer.decodeUTF16(bytes)
     var limits = ScanLimits()
     limits.maxFileSize = 4 << 20
     limits.maxScanSize = 16 << 20

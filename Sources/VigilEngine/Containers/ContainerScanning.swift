@@ -53,7 +53,8 @@ extension FileType {
     var memberReader: MemberReader? {
         switch self {
         case .gzip, .bzip2, .xz: .libarchive(.compressedStream)
-        case .zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP, .sevenZip, .rar, .cab, .posixTar, .oldTar, .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar,
+        case .zip, .ooxmlWord, .ooxmlExcel, .ooxmlPowerPoint, .ooxmlHWP, .sevenZip, .rar, .cab, .posixTar, .oldTar,
+            .cpioOld, .cpioODC, .cpioNewc, .cpioCRC, .iso9660, .xar,
             .lhaLzh:
             .libarchive(.archive)
         case .msSZDD: .szdd
@@ -65,6 +66,7 @@ extension FileType {
         case .ole2: .ole2
         case .sis: .sis
         case .arj: .arj
+        case .chm: .chm
         case .msexe, .elf: .executable
         case .pdf: .pdf
         default: nil
@@ -88,7 +90,7 @@ enum MemberReader {
     /// libarchive, as an archive or as one compressed stream.
     case libarchive(ArchiveReader.Kind)
     /// Vigil's own readers.
-    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj, pdf
+    case szdd, binHex, mail, rtf, tnef, dataURLs, ole2, sis, arj, pdf, chm
     /// Vigil's own zip reader, over the zip's records, for the methods libarchive cannot read (implode,
     /// Deflate64).
     case zip(ZipCatalogue)
@@ -122,6 +124,8 @@ enum MemberReader {
         case .tnef:
             TNEF.forEachAttachment(in: data, maximumSize: maximumSize, visit)
         case .dataURLs:
+            // clamscan finds them while normalising, which it does not do above MaxHTMLNormalize.
+            guard data.count <= HTMLNormalizer.maximumSize else { return }
             DataURL.forEachURL(in: data, maximumSize: maximumSize, visit)
         case .ole2:
             OLE2.forEachStream(in: data, maximumSize: maximumSize, visit)
@@ -135,6 +139,8 @@ enum MemberReader {
             EmbeddedObjects.forEachMember(in: data, container: container, maximumSize: maximumSize, visit)
         case .pdf:
             PDF.forEachStream(in: data, maximumSize: maximumSize, visit)
+        case .chm:
+            CHM.forEachFile(in: data, maximumSize: maximumSize, visit)
         }
     }
 }
