@@ -18,16 +18,25 @@ public enum ZipReader {
         _ visit: (ArchiveMember) -> Bool
     ) {
         for (index, record) in catalogue.extractionOrder.enumerated() {
-            let isDirectory = record.name.last == UInt8(ascii: "/") && record.size == 0
-            let start = record.localHeaderOffset + record.localHeaderSize
-            guard !isDirectory, start <= data.count else { continue }
-            let input = UnsafeRawBufferPointer(rebasing: data[start..<min(data.count, start + record.compressedSize)])
-            var member = ArchiveMember(
-                name: record.text, data: [], truncated: record.size > maximumSize,
-                isEncrypted: record.isEncrypted, size: record.size, index: index)
-            if !record.isEncrypted, !member.truncated { member.data = content(input, record, maximumSize: maximumSize) }
+            guard let member = member(record, in: data, index: index, maximumSize: maximumSize) else { continue }
             if !visit(member) { return }
         }
+    }
+
+    /// The member `record` describes, numbered `index`, its data read unless encrypted or over `maximumSize`;
+    /// `nil` for a directory or a record whose data starts past the end.
+    static func member(_ record: ZipRecord, in data: UnsafeRawBufferPointer, index: Int, maximumSize: Int)
+        -> ArchiveMember?
+    {
+        let isDirectory = record.name.last == UInt8(ascii: "/") && record.size == 0
+        let start = record.localHeaderOffset + record.localHeaderSize
+        guard !isDirectory, start <= data.count else { return nil }
+        let input = UnsafeRawBufferPointer(rebasing: data[start..<min(data.count, start + record.compressedSize)])
+        var member = ArchiveMember(
+            name: record.text, data: [], truncated: record.size > maximumSize,
+            isEncrypted: record.isEncrypted, size: record.size, index: index)
+        if !record.isEncrypted, !member.truncated { member.data = content(input, record, maximumSize: maximumSize) }
+        return member
     }
 
     /// The member whose local header is at `offset` (clamscan's `cli_unzip_single`, for a zip found after
@@ -35,16 +44,9 @@ public enum ZipReader {
     /// data descriptor, or the member is a directory.
     public static func localMember(in data: UnsafeRawBufferPointer, at offset: Int, maximumSize: Int) -> ArchiveMember?
     {
-        guard let record = ZipCatalogue.localRecord(ByteReader(data), at: offset, position: 1),
-            record.name.last != UInt8(ascii: "/") || record.size != 0
-        else { return nil }
-        let start = offset + record.localHeaderSize
-        let input = UnsafeRawBufferPointer(rebasing: data[start..<(start + record.compressedSize)])
-        var member = ArchiveMember(
-            name: record.text, data: [], truncated: record.size > maximumSize, isEncrypted: record.isEncrypted,
-            size: record.size, index: 0)
-        if !record.isEncrypted, !member.truncated { member.data = content(input, record, maximumSize: maximumSize) }
-        return member
+        ZipCatalogue.localRecord(ByteReader(data), at: offset, position: 1).flatMap {
+            member($0, in: data, index: 0, maximumSize: maximumSize)
+        }
     }
 
     /// A record's data decompressed, at most `maximumSize` bytes; empty when it cannot be.

@@ -190,18 +190,7 @@ struct LZXCode {
     func decode(_ next: UInt32) -> (symbol: Int, length: Int)? {
         let entry = table[Int(next >> UInt32(16 - tableBits))]
         if entry != 0 { return (Int(entry >> 5), Int(entry & 31)) }
-        // A code longer than the table: walk the canonical code a bit at a time (zlib's `puff.c`).
-        var code = 0
-        var first = 0
-        var index = 0
-        for length in 1...16 {
-            code |= Int(next >> UInt32(16 - length)) & 1
-            let count = counts[length]
-            if code - first < count { return (Int(symbols[index + code - first]), length) }
-            index += count
-            first = (first + count) << 1
-            code <<= 1
-        }
-        return nil
+        // A code longer than the table: walk the canonical code a bit at a time, first bit highest.
+        return canonicalSymbol(counts: counts, symbols: symbols) { Int(next >> UInt32(16 - $0)) & 1 }
     }
 }

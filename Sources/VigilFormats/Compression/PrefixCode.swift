@@ -135,23 +135,29 @@ struct PrefixCode {
     /// no code matches.
     @inline(__always)
     func decode(_ next: UInt32) -> (symbol: Int, length: Int)? {
-        var bits = inverted ? ~next : next
+        let bits = inverted ? ~next : next
         let entry = table[Int(bits & (1 << Self.tableBits - 1))]
         if entry != 0 { return (Int(entry >> 4), Int(entry & 15)) }
-        // Walk the canonical code: `first` is the first code of each length; codes never fall below it
-        // (the lengths do not over-subscribe), so `index + code - first` stays in `symbols`.
-        var code = 0
-        var first = 0
-        var index = 0
-        for length in 1...16 {
-            code |= Int(bits & 1)
-            bits >>= 1
-            let count = counts[length]
-            if code - first < count { return (Int(symbols[index + code - first]), length) }
-            index += count
-            first = (first + count) << 1
-            code <<= 1
-        }
-        return nil
+        return canonicalSymbol(counts: counts, symbols: symbols) { Int(bits >> UInt32($0 - 1) & 1) }
     }
+}
+
+/// The symbol of a canonical prefix code read a bit at a time, for codes longer than a lookup table (zlib's
+/// `puff.c`): `bit(length)` is the code's bit at that length. `first` is the first code of each length;
+/// codes never fall below it (the lengths do not over-subscribe), so `index + code - first` stays in
+/// `symbols`. `nil` when no code of up to 16 bits matches.
+@inline(__always)
+func canonicalSymbol(counts: [Int], symbols: [UInt16], bit: (Int) -> Int) -> (symbol: Int, length: Int)? {
+    var code = 0
+    var first = 0
+    var index = 0
+    for length in 1...16 {
+        code |= bit(length)
+        let count = counts[length]
+        if code - first < count { return (Int(symbols[index + code - first]), length) }
+        index += count
+        first = (first + count) << 1
+        code <<= 1
+    }
+    return nil
 }

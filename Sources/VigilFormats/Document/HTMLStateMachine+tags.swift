@@ -95,16 +95,12 @@ extension HTMLStateMachine {
         case .dataURLType:
             if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
                 if !escape, quoted == (c == UInt8(ascii: "'") ? .single : .double) {
-                    state = .skipBlanks
-                    tagArgument.removeAll(keepingCapacity: true)
-                    nextState = .tagArgument
+                    skipToNextArgument()
                 }
                 ptr += 1
             } else if isCSpace(c) || c == UInt8(ascii: ">") {
                 if quoted == .none {
-                    state = .skipBlanks
-                    tagArgument.removeAll(keepingCapacity: true)
-                    nextState = .tagArgument
+                    skipToNextArgument()
                 } else {
                     state = .skipBlanks
                     escape = false

@@ -26,17 +26,13 @@ extension HTMLStateMachine {
                 quoted = kind
             } else if !escape, quoted == kind {
                 addArgument(tagArgument, tagValue)
-                state = .skipBlanks
-                tagArgument.removeAll(keepingCapacity: true)
-                nextState = .tagArgument
+                skipToNextArgument()
             }
             ptr += 1
         } else if isCSpace(c) || c == UInt8(ascii: ">") {
             if quoted == .none {
                 addArgument(tagArgument, tagValue)
-                state = .skipBlanks
-                tagArgument.removeAll(keepingCapacity: true)
-                nextState = .tagArgument
+                skipToNextArgument()
             } else {
                 // A blank inside quotes ends the quoting (as libclamav does).
                 emit(c)
@@ -92,14 +88,7 @@ extension HTMLStateMachine {
                     keepReference(byte)
                 }
             } else {
-                emit(UInt8(ascii: "&"))
-                keepReference(UInt8(ascii: "&"))
-                for byte in entity {
-                    emit(cLower(byte))
-                    keepReference(cLower(byte))
-                }
-                keepReference(UInt8(ascii: ";"))
-                emit(UInt8(ascii: ";"))
+                emitUndecodedReference(entity, terminated: true)
             }
             entity.removeAll(keepingCapacity: true)
             state = nextState
@@ -111,12 +100,7 @@ extension HTMLStateMachine {
             entity.append(c)
             ptr += 1
         } else {
-            keepReference(UInt8(ascii: "&"))
-            emit(UInt8(ascii: "&"))
-            for byte in entity {
-                emit(cLower(byte))
-                keepReference(cLower(byte))
-            }
+            emitUndecodedReference(entity, terminated: false)
             state = nextState
             nextState = .bad
             entity.removeAll(keepingCapacity: true)

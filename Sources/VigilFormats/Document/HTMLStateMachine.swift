@@ -165,6 +165,28 @@ struct HTMLStateMachine {
         if nextState == .tagArgumentValue { keepValue(c) }
     }
 
+    /// Ends the current attribute: blanks are skipped, then the next attribute's name is read.
+    mutating func skipToNextArgument() {
+        state = .skipBlanks
+        tagArgument.removeAll(keepingCapacity: true)
+        nextState = .tagArgument
+    }
+
+    /// Writes `&`, the reference's name lowercased, and `;` when `terminated`, to `nocomment.html` and (inside
+    /// an attribute value) to the value: a reference that names no character stays as written.
+    mutating func emitUndecodedReference(_ name: [UInt8], terminated: Bool) {
+        emit(UInt8(ascii: "&"))
+        keepReference(UInt8(ascii: "&"))
+        for byte in name {
+            emit(cLower(byte))
+            keepReference(cLower(byte))
+        }
+        if terminated {
+            keepReference(UInt8(ascii: ";"))
+            emit(UInt8(ascii: ";"))
+        }
+    }
+
     /// `html_tag_arg_add`: a value that starts with a quote loses it and its last byte.
     mutating func addArgument(_ name: [UInt8], _ value: [UInt8]?) {
         guard var value else {

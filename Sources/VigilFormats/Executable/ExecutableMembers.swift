@@ -7,12 +7,14 @@ public enum ExecutableMembers {
     public static func forEachMember(
         in data: UnsafeRawBufferPointer, maximumSize: Int, _ visit: (ArchiveMember) -> Bool
     ) {
-        if ByteReader(data).u32le(0) == 0x464C_457F {
-            guard let unpacked = UPX.unpackELF(data, maximumSize: maximumSize) else { return }
+        func visitUnpacked(_ unpacked: [UInt8]) {
             _ = visit(
                 ArchiveMember(
                     name: "UPX unpacked", data: unpacked, truncated: false, isEncrypted: false,
                     size: unpacked.count, index: 0))
+        }
+        if ByteReader(data).u32le(0) == 0x464C_457F {
+            UPX.unpackELF(data, maximumSize: maximumSize).map(visitUnpacked)
             return
         }
         var going = true
@@ -20,10 +22,7 @@ public enum ExecutableMembers {
             going = visit(member)
             return going
         }
-        guard going, let unpacked = UPX.unpack(data, maximumSize: maximumSize) else { return }
-        _ = visit(
-            ArchiveMember(
-                name: "UPX unpacked", data: unpacked, truncated: false, isEncrypted: false, size: unpacked.count,
-                index: 0))
+        guard going else { return }
+        UPX.unpack(data, maximumSize: maximumSize).map(visitUnpacked)
     }
 }
