@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -10,10 +10,13 @@ let package = Package(
         .library(name: "VigilEngine", targets: ["VigilEngine"]),
         .library(name: "VigilDatabase", targets: ["VigilDatabase"]),
         .library(name: "VigilScan", targets: ["VigilScan"]),
+        .library(name: "VigilService", targets: ["VigilService"]),
+        .library(name: "VigilHTTP", targets: ["VigilHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .target(name: "VigilSystem", dependencies: ["CVigilLibc"]),
@@ -24,7 +27,9 @@ let package = Package(
         .target(name: "VigilFormats", dependencies: ["CVigilZlib", "CVigilArchive", "CVigilLibc"]),
         .target(
             name: "VigilEngine",
-            dependencies: ["VigilSignatures", "VigilFormats", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "VigilSignatures", "VigilFormats", "CVigilLibc", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "VigilDatabase",
@@ -34,9 +39,17 @@ let package = Package(
             ]
         ),
         .target(name: "VigilScan", dependencies: ["VigilDatabase", "VigilEngine", "VigilSystem"]),
+        .target(name: "VigilService", dependencies: ["VigilScan", "VigilDatabase", "VigilEngine", "VigilSystem"]),
+        .target(
+            name: "VigilHTTP",
+            dependencies: ["VigilService", "VigilEngine", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .executableTarget(
             name: "vigil",
-            dependencies: ["VigilScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "VigilScan", "VigilService", "VigilHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(
             name: "VigilTestSupport", dependencies: ["VigilSystem", "CVigilZlib", "CVigilArchive"],
@@ -46,5 +59,7 @@ let package = Package(
         .testTarget(name: "VigilEngineTests", dependencies: ["VigilEngine", "VigilTestSupport"]),
         .testTarget(name: "VigilDatabaseTests", dependencies: ["VigilDatabase", "VigilEngine", "VigilTestSupport"]),
         .testTarget(name: "VigilScanTests", dependencies: ["VigilScan", "VigilTestSupport", "vigil"]),
+        .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilTestSupport", "vigil"]),
+        .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilService", "VigilTestSupport", "vigil"]),
     ]
 )

@@ -1,10 +1,10 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-/// A bounded first-in first-out queue between the walker and the scanning threads: the walker blocks when
-/// workers fall behind, so memory stays flat on any tree.
-final class BlockingQueue<Element>: @unchecked Sendable {
+/// A bounded first-in first-out queue between threads: a producer blocks (or, with ``tryPush(_:)``, is told)
+/// when consumers fall behind, so memory stays flat whatever the input.
+public final class BlockingQueue<Element>: @unchecked Sendable {
     private var items: [Element] = []
     private var head = 0
     private var closed = false
@@ -13,7 +13,8 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     private var notEmpty = pthread_cond_t()
     private var notFull = pthread_cond_t()
 
-    init(capacity: Int) {
+    /// Creates an empty queue holding at most `capacity` elements.
+    public init(capacity: Int) {
         self.capacity = capacity
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&notEmpty, nil)
@@ -27,7 +28,7 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     }
 
     /// Adds an element, waiting while the queue is full.
-    func push(_ element: Element) {
+    public func push(_ element: Element) {
         pthread_mutex_lock(&mutex)
         while items.count - head >= capacity { pthread_cond_wait(&notFull, &mutex) }
         items.append(element)
@@ -35,8 +36,25 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// Adds an element unless the queue is full or closed; returns whether it was added.
+    public func tryPush(_ element: Element) -> Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        guard !closed, items.count - head < capacity else { return false }
+        items.append(element)
+        pthread_cond_signal(&notEmpty)
+        return true
+    }
+
+    /// The number of elements waiting.
+    public var count: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return items.count - head
+    }
+
     /// Takes the oldest element, waiting while empty; `nil` once closed and drained.
-    func pop() -> Element? {
+    public func pop() -> Element? {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         while head == items.count && !closed { pthread_cond_wait(&notEmpty, &mutex) }
@@ -52,7 +70,7 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     }
 
     /// No more elements will come; waiting consumers return `nil` once the queue drains.
-    func close() {
+    public func close() {
         pthread_mutex_lock(&mutex)
         closed = true
         pthread_cond_broadcast(&notEmpty)
@@ -60,19 +78,21 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     }
 }
 
-/// A mutex around a value, for the counters and the output stream shared by the scanning threads.
-final class Locked<Value>: @unchecked Sendable {
+/// A mutex around a value shared between threads (counters, an output stream, the daemon's engine).
+public final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private var mutex = pthread_mutex_t()
 
-    init(_ value: Value) {
+    /// Creates a lock around `value`.
+    public init(_ value: Value) {
         self.value = value
         pthread_mutex_init(&mutex, nil)
     }
 
     deinit { pthread_mutex_destroy(&mutex) }
 
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
+    /// Runs `body` with the value while holding the lock.
+    public func withLock<R>(_ body: (inout Value) -> R) -> R {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return body(&value)
