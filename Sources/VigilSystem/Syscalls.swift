@@ -1,11 +1,12 @@
+import CVigilLibc
+
 /// The one place Vigil talks to the kernel: thin wrappers over the POSIX calls the scanner needs,
 /// retrying on `EINTR` and returning ``Errno`` instead of setting a global.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
-import CVigilLibc
 
 /// An `errno` value with its system message.
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
@@ -130,6 +131,13 @@ public struct FileDescriptor: Sendable, Equatable {
         }
     }
 
+    /// Creates an unnamed file in `directory` for reading and writing, private to this process and removed when
+    /// closed (`O_TMPFILE`).
+    public static func anonymousTemporaryFile(in directory: String) -> Result<FileDescriptor, Errno> {
+        valueOrErrno({ open(directory, cvigil_o_tmpfile | O_RDWR | O_CLOEXEC, 0o600) }).map(
+            FileDescriptor.init(rawValue:))
+    }
+
     /// `fstat` on the descriptor.
     public func status() -> Result<FileStatus, Errno> {
         var st = stat()
@@ -172,6 +180,12 @@ public struct FileDescriptor: Sendable, Equatable {
     public static func create(_ path: String) -> Result<FileDescriptor, Errno> {
         valueOrErrno({ open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644) })
             .map(FileDescriptor.init(rawValue:))
+    }
+
+    /// Opens `path` for appending, creating it (mode 0640) if missing: a log file.
+    public static func openForAppending(_ path: String) -> Result<FileDescriptor, Errno> {
+        valueOrErrno({ open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) }).map(
+            FileDescriptor.init(rawValue:))
     }
 
     /// Flushes the file's data to stable storage.
@@ -231,6 +245,8 @@ public struct DirectoryEntry: Sendable {
     public var name: String
     /// Its kind from `d_type`; `.unknown` when the file system does not fill it in.
     public var kind: FileKind
+    /// Its inode number (`d_ino`).
+    public var inode: UInt64 = 0
 }
 
 /// Lists a directory opened with ``FileDescriptor/openDirectory(_:relativeTo:)``, skipping `.` and `..`.
@@ -253,7 +269,9 @@ public func listDirectory(_ directory: FileDescriptor) -> Result<[DirectoryEntry
             $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
         }
         if name == "." || name == ".." { continue }
-        entries.append(DirectoryEntry(name: name, kind: FileKind(direntType: entry.pointee.d_type)))
+        entries.append(
+            DirectoryEntry(
+                name: name, kind: FileKind(direntType: entry.pointee.d_type), inode: UInt64(entry.pointee.d_ino)))
     }
     return .success(entries)
 }

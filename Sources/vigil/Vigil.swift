@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
         commandName: "vigil",
         abstract: "An open, auditable anti-malware scanner that reads ClamAV signatures.",
         version: ScanSummary.engineVersion,
-        subcommands: [Scan.self, Database.self])
+        subcommands: [Scan.self, Database.self, Serve.self])
 
     /// Usage errors exit with status 2, like every other error (DESIGN.md: 0 clean, 1 found, 2 error),
     /// instead of ArgumentParser's 64.
