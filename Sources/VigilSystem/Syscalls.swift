@@ -138,6 +138,11 @@ public struct FileDescriptor: Sendable, Equatable {
             FileDescriptor.init(rawValue:))
     }
 
+    /// A second descriptor for the same open file (`dup`, close-on-exec).
+    public func duplicate() -> Result<FileDescriptor, Errno> {
+        valueOrErrno({ fcntl(rawValue, F_DUPFD_CLOEXEC, 0) }).map(FileDescriptor.init(rawValue:))
+    }
+
     /// `fstat` on the descriptor.
     public func status() -> Result<FileStatus, Errno> {
         var st = stat()
