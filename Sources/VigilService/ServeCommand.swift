@@ -16,7 +16,8 @@ public struct ServeOptions: Sendable {
 public typealias ExtraListener = @Sendable (ScanService, ServiceLog) throws(ServeError) -> @Sendable () -> Void
 
 /// Runs `vigil serve`: reads the clamd.conf, binds its sockets, loads the database, detaches and drops privileges
-/// as configured, and serves until told to stop. Returns the process exit status.
+/// as configured, and serves until told to stop. Returns the process exit status: 0 after a clean stop, 1 when it
+/// cannot serve (clamd's status).
 public enum ServeCommand {
     /// Serves; `extra` starts the HTTP API when asked for.
     public static func run(_ options: ServeOptions, extra: ExtraListener? = nil) -> Int32 {
@@ -29,7 +30,7 @@ public enum ServeCommand {
             configuration = loaded
         } catch {
             errorOutput.writeAll("ERROR: \(error)\n")
-            return 2
+            return 1
         }
         if options.foreground { configuration.foreground = true }
         let log: ServiceLog
@@ -39,7 +40,7 @@ public enum ServeCommand {
                 standardError: configuration.foreground)
         } catch {
             errorOutput.writeAll("ERROR: Can't open \(configuration.logFile ?? "") in append mode: \(error)\n")
-            return 2
+            return 1
         }
         do {
             try serve(configuration, log: log, extra: extra)
@@ -47,7 +48,7 @@ public enum ServeCommand {
         } catch {
             log.error(error.description)
             if !configuration.foreground { errorOutput.writeAll("ERROR: \(error)\n") }
-            return 2
+            return 1
         }
     }
 

@@ -80,9 +80,9 @@ func chunked(_ payload: [UInt8], size: Int = 1000) -> [UInt8] {
             try server.exchange(Array("zINSTREAM\0".utf8) + chunked(TestContent.noise(5000, seed: 1))) == "stream: OK\0"
         )
         let stats = try server.exchange(Array("zSTATS\0".utf8))
-        #expect(
-            stats.hasPrefix(
-                "POOLS: 1\n\nSTATE: VALID PRIMARY\nTHREADS: live 2  idle 2 max 2 idle-timeout 30\nQUEUE: 0 items\n"))
+        // How many threads are idle depends on whether the last scan's thread has finished its bookkeeping.
+        #expect(stats.hasPrefix("POOLS: 1\n\nSTATE: VALID PRIMARY\nTHREADS: live 2  idle "))
+        #expect(stats.contains(" max 2 idle-timeout 30\nQUEUE: 0 items\n"))
         #expect(stats.hasSuffix("\nEND\0"))
     }
 

@@ -86,7 +86,8 @@ public final class ClamdServer: @unchecked Sendable {
             case .failure(let e): throw ServeError("LOCAL: Cannot bind to \(path): \(e)")
             }
             unixSocketPath = path
-            if let mode = configuration.localSocketMode, case .failure(let e) = changeMode(path, mode) {
+            // clamd makes the socket 0666 unless told otherwise, so every local user's client can connect.
+            if case .failure(let e) = changeMode(path, configuration.localSocketMode ?? 0o666) {
                 throw ServeError("LOCAL: Cannot set mode of \(path): \(e)")
             }
             if let group = configuration.localSocketGroup, case .failure(let e) = changeGroup(path, group) {
