@@ -42,7 +42,11 @@ let package = Package(
         .target(name: "VigilService", dependencies: ["VigilScan", "VigilDatabase", "VigilEngine", "VigilSystem"]),
         .target(
             name: "VigilHTTP",
-            dependencies: ["VigilService", "VigilEngine", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "VigilService", "VigilEngine", "VigilScan", "VigilSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+            ]
         ),
         .executableTarget(
             name: "vigil",

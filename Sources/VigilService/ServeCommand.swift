@@ -12,8 +12,11 @@ public struct ServeOptions: Sendable {
     public init(configurationPath: String) { self.configurationPath = configurationPath }
 }
 
-/// Starts a listener beside the clamd sockets once the database is loaded (the HTTP API); returns how to stop it.
-public typealias ExtraListener = @Sendable (ScanService, ServiceLog) throws(ServeError) -> @Sendable () -> Void
+/// Starts a listener beside the clamd sockets once the database is loaded (the HTTP API), with the configuration
+/// read; returns how to stop it.
+public typealias ExtraListener =
+    @Sendable (ScanService, ClamdConfiguration, ServiceLog) throws(ServeError) ->
+    @Sendable () -> Void
 
 /// Runs `vigil serve`: reads the clamd.conf, binds its sockets, loads the database, detaches and drops privileges
 /// as configured, and serves until told to stop. Returns the process exit status: 0 after a clean stop, 1 when it
@@ -88,7 +91,7 @@ public enum ServeCommand {
         if let user = configuration.user, isRoot, case .failure(let e) = switchUser(user) {
             throw ServeError("Can't run as user \(user): \(e)")
         }
-        let stopExtra = try extra?(service, log)
+        let stopExtra = try extra?(service, configuration, log)
         server.run(service: service, signals: signals)
         stopExtra?()
         if let pidFile = configuration.pidFile { _ = removeFile(pidFile) }

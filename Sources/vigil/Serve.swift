@@ -1,5 +1,7 @@
 import ArgumentParser
+import VigilHTTP
 import VigilService
+import VigilSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -20,9 +22,69 @@ struct Serve: ParsableCommand {
     @Flag(name: [.customShort("F"), .customLong("foreground")], help: "Stay in the foreground (as Foreground yes).")
     var foreground = false
 
+    @Option(
+        name: .customLong("http"),
+        help: "Serve the HTTP API on [HOST:]PORT (HOST defaults to 127.0.0.1; an IPv6 HOST in brackets).")
+    var http: String?
+
+    @Option(name: .customLong("http-token-file"), help: "Require `Authorization: Bearer TOKEN`, TOKEN read from FILE.")
+    var httpTokenFile: String?
+
+    func validate() throws {
+        if let http, HTTPAddress(http) == nil {
+            throw ValidationError("--http: expected [HOST:]PORT, got '\(http)'")
+        }
+        if httpTokenFile != nil && http == nil { throw ValidationError("--http-token-file needs --http") }
+    }
+
     func run() throws {
         var options = ServeOptions(configurationPath: config)
         options.foreground = foreground
-        Glibc.exit(ServeCommand.run(options))
+        var extra: ExtraListener?
+        if let http, let address = HTTPAddress(http) {
+            var token: String?
+            if let httpTokenFile {
+                switch readWholeFile(httpTokenFile) {
+                case .success(let file):
+                    token = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+                case .failure(let e): throw ValidationError("--http-token-file \(httpTokenFile): \(e)")
+                }
+            }
+            extra = { [token] service, configuration, log throws(ServeError) in
+                do {
+                    let server = try HTTPServer.start(
+                        service: service, host: address.host, port: address.port, bearerToken: token,
+                        maximumBodySize: configuration.streamMaxLength, log: { log.info($0) })
+                    return { server.stop() }
+                } catch {
+                    throw ServeError("HTTP: \(error)")
+                }
+            }
+        }
+        Glibc.exit(ServeCommand.run(options, extra: extra))
+    }
+}
+
+/// `--http`'s `[HOST:]PORT`.
+struct HTTPAddress {
+    var host = "127.0.0.1"
+    var port: Int
+
+    init?(_ text: String) {
+        var rest = Substring(text)
+        if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            rest = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(rest), (0...65535).contains(port) else { return nil }
+        self.port = port
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let drop = Set(set)
+        return String(self.drop(while: { drop.contains($0) }).reversed().drop(while: { drop.contains($0) }).reversed())
     }
 }

@@ -5,7 +5,8 @@ public struct ServeError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, for the user.
     public var description: String
 
-    init(_ description: String) { self.description = description }
+    /// An error with its description.
+    public init(_ description: String) { self.description = description }
 }
 
 /// clamd's socket protocol on one I/O thread: it accepts, reads and frames commands, answers the quick ones
