@@ -1,11 +1,4 @@
-import VigilScan
 import VigilSystem
-
-/// The name and version a daemon gives of itself (VERSION, the HTTP API).
-public enum ServiceIdentity {
-    /// `vigil 0.1.0`.
-    public static let version = ScanSummary.engineVersion
-}
 
 /// What identifies a database's files on disk: each file's path, size and modification time (clamd's SelfCheck
 /// compares the same), so a change, an added file or a removed one is noticed.

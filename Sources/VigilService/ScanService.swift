@@ -1,5 +1,6 @@
 import VigilDatabase
 import VigilEngine
+import VigilScan
 import VigilSystem
 
 /// What a daemon scans with, and what it knows about it: the engine of one database load.
@@ -119,4 +120,10 @@ public final class ScanService: Sendable {
         metrics.recordReload()
         return .success(serving)
     }
+}
+
+/// The name and version a daemon gives of itself (VERSION, the HTTP API).
+public enum ServiceIdentity {
+    /// `vigil 0.1.0`.
+    public static let version = ScanSummary.engineVersion
 }

@@ -60,7 +60,9 @@ public enum ServeCommand {
     {
         let signals: SignalReceiver
         do {
-            signals = try SignalReceiver([1, 2, 12, 15])  // SIGHUP, SIGINT, SIGUSR2, SIGTERM
+            signals = try SignalReceiver([
+                SignalNumber.hangup, SignalNumber.interrupt, SignalNumber.user2, SignalNumber.terminate,
+            ])
         } catch {
             throw ServeError("cannot receive signals: \(error)")
         }

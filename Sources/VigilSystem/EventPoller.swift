@@ -87,6 +87,16 @@ public final class Wakeup: Sendable {
     }
 }
 
+/// The signals a daemon handles.
+public enum SignalNumber {
+    /// `SIGHUP`: reopen the log (and, for Vigil, reload).
+    public static let hangup = SIGHUP
+    /// `SIGINT`, `SIGTERM`: stop.
+    public static let interrupt = SIGINT, terminate = SIGTERM
+    /// `SIGUSR2`: reload.
+    public static let user2 = SIGUSR2
+}
+
 /// Signals received as readable events (`signalfd`). Creating it blocks the signals in the calling thread and
 /// in threads it starts afterwards, so create it before starting any.
 public final class SignalReceiver: Sendable {

@@ -23,7 +23,7 @@ extension FileDescriptor {
     /// Creates a UNIX stream socket listening at `path` with `backlog` pending connections, non-blocking. A stale
     /// socket file nobody listens on is replaced; one in use is `EADDRINUSE`.
     public static func listenUnix(path: String, backlog: Int) -> Result<FileDescriptor, Errno> {
-        if case .success = connectUnix(path: path).map({ $0.close() }) { return .failure(Errno(EADDRINUSE)) }
+        if case .success = connectUnix(path: path).map({ $0.close() }) { return .failure(.addressInUse) }
         if case .success(let status) = fileStatus(path, followLinks: false), status.kind == .socket {
             _ = unlink(path)
         }

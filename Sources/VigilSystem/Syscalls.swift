@@ -9,7 +9,7 @@ import CVigilLibc
 #endif
 
 /// An `errno` value with its system message.
-public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     /// The raw `errno` code.
     public var code: Int32
 
@@ -21,6 +21,12 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// `EACCES`: permission denied.
     public static let accessDenied = Errno(EACCES)
+    /// `EAGAIN`: a non-blocking call would block.
+    public static let wouldBlock = Errno(EAGAIN)
+    /// `EADDRINUSE`: the address is in use.
+    public static let addressInUse = Errno(EADDRINUSE)
+    /// `EMFILE`, `ENFILE`: no descriptor left, in the process or the system.
+    public static let descriptorsExhausted: Set<Errno> = [Errno(EMFILE), Errno(ENFILE)]
 }
 
 /// Runs `body` until it does not fail with `EINTR`; returns its value or the `errno` it set.

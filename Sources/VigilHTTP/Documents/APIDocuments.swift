@@ -46,7 +46,7 @@ enum APIDocument {
                 "detections": .array(detections),
                 "files": .array(files),
                 "bytes_scanned": .integer(parts.reduce(0) { $0 + $1.verdict.bytesScanned }),
-                "duration_seconds": .number(parts.reduce(0) { $0 + $1.verdict.duration }),
+                "duration_seconds": .number(parts.reduce(0) { $0 + $1.verdict.duration }, digits: 6),
                 "database": self.database(database, now: now),
             ]))
     }

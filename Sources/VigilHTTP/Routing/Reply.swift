@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import VigilScan
 
 #if canImport(Glibc)
     import Glibc

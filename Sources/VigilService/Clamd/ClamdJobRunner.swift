@@ -11,7 +11,7 @@ struct ClamdJobRunner: Sendable {
     func run(_ job: ClamdJob, _ channel: ReplyChannel) {
         switch job.work {
         case .stream(let stream):
-            let verdict = stream.withContents { scanLines(name: "stream", $0) }
+            let verdict = stream.withContents { service.clamdReplies(name: "stream", $0) }
             switch verdict {
             case .success(let lines): lines.forEach { channel.send(job.format.line($0)) }
             case .failure(let e): channel.send(job.format.line("stream: \(e). ERROR"))
@@ -33,21 +33,23 @@ struct ClamdJobRunner: Sendable {
             return ["\(name): Not a regular file ERROR"]
         }
         switch MappedFile.map(fd, length: status.size) {
-        case .success(let mapped): return withExtendedLifetime(mapped) { scanLines(name: name, mapped.bytes) }
+        case .success(let mapped): return withExtendedLifetime(mapped) { service.clamdReplies(name: name, mapped.bytes) }
         case .failure(let e): return ["\(name): \(e). ERROR"]
         }
     }
+}
 
+extension ScanService {
     /// `NAME: SIGNATURE FOUND` or `NAME: OK` for one buffer, honouring MaxFileSize and MaxScanSize as clamd does
     /// (content over either is not scanned: clean, or the limit's heuristic with AlertExceedsMax).
-    func scanLines(name: String, _ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [String] {
-        let limits = service.limits
+    func clamdReplies(name: String, _ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [String] {
+        let limits = self.limits
         if data.count > limits.maxFileSize || data.count > limits.maxScanSize {
             guard limits.alertExceedsMax else { return ["\(name): OK"] }
             let limit: ScanLimits.Limit = data.count > limits.maxFileSize ? .maxFileSize : .maxScanSize
             return ["\(name): \(limit.heuristicName) FOUND"]
         }
-        let detections = service.scan(data, allMatch: allMatch).detections
+        let detections = scan(data, allMatch: allMatch).detections
         return detections.isEmpty ? ["\(name): OK"] : detections.map { "\(name): \($0.name) FOUND" }
     }
 }

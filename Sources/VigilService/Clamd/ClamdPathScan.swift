@@ -134,7 +134,7 @@ struct ClamdPathScan {
             case .success(let mapped) = MappedFile.map(fd, length: status.size)
         else { return (["\(path): Can't read file ERROR"], .failed) }
         let lines = withExtendedLifetime(mapped) {
-            ClamdJobRunner(service: service, maxThreads: 1).scanLines(name: path, mapped.bytes, allMatch: allMatch)
+            service.clamdReplies(name: path, mapped.bytes, allMatch: allMatch)
         }
         if lines.count == 1 && lines[0].hasSuffix(": OK") { return ([], .clean) }
         return (lines, .infected(lines.count))

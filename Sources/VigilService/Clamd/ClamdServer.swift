@@ -1,3 +1,4 @@
+import VigilScan
 import VigilSystem
 
 /// Why `vigil serve` could not start.
@@ -82,7 +83,7 @@ public final class ClamdServer: @unchecked Sendable {
         if let path = configuration.localSocket {
             switch FileDescriptor.listenUnix(path: path, backlog: backlog) {
             case .success(let fd): add(listener: fd)
-            case .failure(let e) where e.code == 98:
+            case .failure(.addressInUse):
                 throw ServeError("LOCAL: Socket file \(path) is in use by another process.")
             case .failure(let e): throw ServeError("LOCAL: Cannot bind to \(path): \(e)")
             }
@@ -193,9 +194,9 @@ public final class ClamdServer: @unchecked Sendable {
                 connections[fd.rawValue] = connection
                 bySerial[serial] = fd.rawValue
                 updateInterest(connection)
-            case .failure(let e) where e.code == 11:  // EAGAIN: none pending
+            case .failure(.wouldBlock):  // none pending
                 return
-            case .failure(let e) where e.code == 24 || e.code == 23:  // EMFILE, ENFILE: pause until some close
+            case .failure(let e) where Errno.descriptorsExhausted.contains(e):  // pause until some close
                 log.warning("Cannot accept a connection: \(e); waiting")
                 pauseListening()
                 return
@@ -230,7 +231,7 @@ public final class ClamdServer: @unchecked Sendable {
                 connection.protocolState.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]), descriptors: descriptors)
             }
             for action in actions { perform(action, connection) }
-        case .failure(let e) where e.code == 11:
+        case .failure(.wouldBlock):
             break
         case .failure:
             descriptors.forEach { $0.close() }
@@ -285,7 +286,7 @@ public final class ClamdServer: @unchecked Sendable {
             }
             switch result {
             case .success(let n): connection.written += n
-            case .failure(let e) where e.code == 11:
+            case .failure(.wouldBlock):
                 updateInterest(connection)
                 return
             case .failure:
@@ -425,10 +426,10 @@ public final class ClamdServer: @unchecked Sendable {
 
     private func handle(signal: Int32) {
         switch signal {
-        case 1:  // SIGHUP: reopen the log, reload
+        case SignalNumber.hangup:
             log.reopen()
             requestReload()
-        case 12:  // SIGUSR2
+        case SignalNumber.user2:
             requestReload()
         default:  // SIGTERM, SIGINT
             log.info("Received signal \(signal), shutting down")
@@ -458,24 +459,10 @@ public final class ClamdServer: @unchecked Sendable {
         text += "THREADS: live \(activity.count)  idle \(idle) max \(workers.threadCount)"
         text += " idle-timeout \(configuration.idleTimeout)\n"
         text += "QUEUE: \(workers.queued) items\n"
-        for thread in activity { text += "\t\(thread.task) \(fixed6(now - thread.since)) \(thread.path)\n" }
-        let resident = residentMemory().map { fixed3(Double($0) / 1_048_576) + "M" } ?? "N/A"
+        for thread in activity { text += "\t\(thread.task) \(fixed(now - thread.since, digits: 6)) \(thread.path)\n" }
+        let resident = residentMemory().map { fixed(Double($0) / 1_048_576, digits: 3) + "M" } ?? "N/A"
         text += "\nMEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A pools 1"
         text += " pools_used \(resident) pools_total \(resident)\nEND"
         return text
     }
-}
-
-/// `%f` (six decimals) without Foundation.
-func fixed6(_ value: Double) -> String { fixed(value, digits: 6) }
-
-/// `%.3f` without Foundation.
-func fixed3(_ value: Double) -> String { fixed(value, digits: 3) }
-
-private func fixed(_ value: Double, digits: Int) -> String {
-    var scale = 1
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = Int((max(0, value) * Double(scale)).rounded())
-    let fraction = String(scaled % scale)
-    return "\(scaled / scale)." + String(repeating: "0", count: digits - fraction.count) + fraction
 }
