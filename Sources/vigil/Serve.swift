@@ -46,7 +46,7 @@ struct Serve: ParsableCommand {
             if let httpTokenFile {
                 switch readWholeFile(httpTokenFile) {
                 case .success(let file):
-                    token = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+                    token = String(decoding: file.bytes, as: UTF8.self).trimmingWhitespace()
                 case .failure(let e): throw ValidationError("--http-token-file \(httpTokenFile): \(e)")
                 }
             }
@@ -83,8 +83,8 @@ struct HTTPAddress {
 }
 
 extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set)
-        return String(self.drop(while: { drop.contains($0) }).reversed().drop(while: { drop.contains($0) }).reversed())
+    /// Without leading and trailing white space (a token file's final newline).
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }
