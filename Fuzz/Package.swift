@@ -27,6 +27,7 @@ let package = Package(
         .executableTarget(name: "FuzzCDiff", dependencies: [.product(name: "VigilDatabase", package: vigil)]),
         .executableTarget(name: "FuzzVDB", dependencies: [.product(name: "VigilEngine", package: vigil)]),
         .executableTarget(name: "FuzzFormats", dependencies: [.product(name: "VigilFormats", package: vigil)]),
+        .executableTarget(name: "FuzzHTTP", dependencies: [.product(name: "VigilHTTP", package: vigil)]),
         .executableTarget(name: "FuzzServe", dependencies: [.product(name: "VigilService", package: vigil)]),
         .executableTarget(
             name: "FuzzContainers",
