@@ -78,7 +78,8 @@ public enum DatabaseLoader {
         }
         if let compiled = paths.first(where: CompiledDatabase.isCompiled) {
             guard paths.count == 1 else {
-                throw DatabaseError(code: .io,
+                throw DatabaseError(
+                    code: .io,
                     message: "\(compiled): a compiled database holds a whole database; give it as the only -d path")
             }
             return try CompiledDatabase.load(compiled)
@@ -162,7 +163,8 @@ public enum DatabaseLoader {
                         try ignoring.add(bytes, file: unit.name)
                         continue
                     }
-                    let parsed = try SignatureSet.parse(bytes, kind: unit.kind, file: unit.name,
+                    let parsed = try SignatureSet.parse(
+                        bytes, kind: unit.kind, file: unit.name,
                         ignoring: ignoring.isEmpty ? nil : ignoring)
                     warnings += parsed.skipped.map { "\($0); signature skipped" }
                     set.merge(parsed)
@@ -171,7 +173,8 @@ public enum DatabaseLoader {
                 }
             }
         }
-        return SourceSignatures(signatures: set, files: read, newestModification: read.isEmpty ? nil : newest,
+        return SourceSignatures(
+            signatures: set, files: read, newestModification: read.isEmpty ? nil : newest,
             warnings: warnings, containers: containers)
     }
 
@@ -192,7 +195,7 @@ public enum DatabaseLoader {
         case .failure(let e): throw DatabaseError(code: .io, message: "\(path): \(e)")
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
-        let names = entries.map(\.name).sorted()
+        let names = entries.map(\.name.description).sorted()
         let found = names.compactMap { name -> DatabaseFile? in
             guard let kind = SignatureFileKind(path: name) else { return nil }
             return DatabaseFile(path: prefix + name, kind: kind)

@@ -1,11 +1,12 @@
 import VigilEngine
+import VigilSystem
 
 /// The `vigil scan` command as a library: walk the paths, scan on every core, report as clamscan does.
 
 /// Everything `vigil scan` was asked to do.
 public struct ScanConfiguration: Sendable {
     /// Files, directories, or `-` for standard input.
-    public var paths: [String]
+    public var paths: [FilePath]
     /// `-d` paths; empty for the default search.
     public var databases: [String] = []
     /// `-i`: print infected files (and errors) only.
@@ -33,7 +34,7 @@ public struct ScanConfiguration: Sendable {
     public var progress = true
 
     /// A configuration with clamscan's defaults.
-    public init(paths: [String], jobs: Int) {
+    public init(paths: [FilePath], jobs: Int) {
         self.paths = paths
         self.jobs = jobs
     }

@@ -18,7 +18,7 @@ enum DatabaseFingerprint {
                 continue
             }
             for entry in entries.sorted(by: { $0.name < $1.name }) {
-                let file = path + "/" + entry.name
+                let file = FilePath(path).appending(entry.name)
                 if case .success(let s) = fileStatus(file, followLinks: true) {
                     lines.append("\(file) \(s.size) \(s.modificationTime)")
                 }

@@ -197,4 +197,8 @@ extension FileDescriptor {
 
     /// Ends the writing half: the peer reads end-of-file.
     public func shutdownWrite() { _ = shutdown(rawValue, Int32(SHUT_WR)) }
+
+    /// Ends the reading half: on a UNIX socket the peer's further writes fail with `EPIPE`; what was already sent
+    /// can still be read.
+    public func shutdownRead() { _ = shutdown(rawValue, Int32(SHUT_RD)) }
 }

@@ -109,31 +109,47 @@ public struct FileDescriptor: Sendable, Equatable {
     /// unless `followLinks`, without blocking on a FIFO, and without updating the access time where the
     /// kernel allows it: a scanner leaves no trace on what it reads.
     public static func openForReading(
-        _ path: String, relativeTo directory: FileDescriptor? = nil, followLinks: Bool = true
+        _ path: FilePath, relativeTo directory: FileDescriptor? = nil, followLinks: Bool = true
     ) -> Result<FileDescriptor, Errno> {
         var flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
         if !followLinks { flags |= O_NOFOLLOW }
-        let dirfd = directory?.rawValue ?? AT_FDCWD
         // cvigil_o_noatime is allowed only to the file's owner (or CAP_FOWNER); fall back without it.
-        switch valueOrErrno({ openat(dirfd, path, flags | cvigil_o_noatime) }) {
-        case .success(let fd): return .success(FileDescriptor(rawValue: fd))
-        case .failure(let e) where e.code == EPERM:
-            return valueOrErrno({ openat(dirfd, path, flags) }).map(FileDescriptor.init(rawValue:))
-        case .failure(let e): return .failure(e)
-        }
+        return openWithoutAccessTime(path, relativeTo: directory, flags: flags)
+    }
+
+    /// ``openForReading(_:relativeTo:followLinks:)`` of a path given as text.
+    public static func openForReading(
+        _ path: String, relativeTo directory: FileDescriptor? = nil, followLinks: Bool = true
+    ) -> Result<FileDescriptor, Errno> {
+        openForReading(FilePath(path), relativeTo: directory, followLinks: followLinks)
     }
 
     /// Opens a directory for listing, relative to `directory` when given, never following a final link.
+    public static func openDirectory(_ path: FilePath, relativeTo directory: FileDescriptor? = nil)
+        -> Result<FileDescriptor, Errno>
+    {
+        openWithoutAccessTime(path, relativeTo: directory, flags: O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)
+    }
+
+    /// ``openDirectory(_:relativeTo:)`` of a path given as text.
     public static func openDirectory(_ path: String, relativeTo directory: FileDescriptor? = nil)
         -> Result<FileDescriptor, Errno>
     {
-        let flags = O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | cvigil_o_noatime
+        openDirectory(FilePath(path), relativeTo: directory)
+    }
+
+    /// `openat` with `O_NOATIME`, which only the file's owner (or `CAP_FOWNER`) may use, else without it.
+    private static func openWithoutAccessTime(_ path: FilePath, relativeTo directory: FileDescriptor?, flags: Int32)
+        -> Result<FileDescriptor, Errno>
+    {
         let dirfd = directory?.rawValue ?? AT_FDCWD
-        switch valueOrErrno({ openat(dirfd, path, flags) }) {
-        case .success(let fd): return .success(FileDescriptor(rawValue: fd))
-        case .failure(let e) where e.code == EPERM:
-            return valueOrErrno({ openat(dirfd, path, flags & ~cvigil_o_noatime) }).map(FileDescriptor.init(rawValue:))
-        case .failure(let e): return .failure(e)
+        return path.withCString { cPath in
+            switch valueOrErrno({ openat(dirfd, cPath, flags | cvigil_o_noatime) }) {
+            case .success(let fd): return .success(FileDescriptor(rawValue: fd))
+            case .failure(let e) where e.code == EPERM:
+                return valueOrErrno({ openat(dirfd, cPath, flags) }).map(FileDescriptor.init(rawValue:))
+            case .failure(let e): return .failure(e)
+            }
         }
     }
 
@@ -210,9 +226,16 @@ public struct FileDescriptor: Sendable, Equatable {
 }
 
 /// `stat` (following links) or `lstat` on a path.
-public func fileStatus(_ path: String, followLinks: Bool) -> Result<FileStatus, Errno> {
+public func fileStatus(_ path: FilePath, followLinks: Bool) -> Result<FileStatus, Errno> {
     var st = stat()
-    return valueOrErrno({ followLinks ? stat(path, &st) : lstat(path, &st) }).map { _ in FileStatus(st) }
+    return path.withCString { cPath in
+        valueOrErrno({ followLinks ? stat(cPath, &st) : lstat(cPath, &st) }).map { _ in FileStatus(st) }
+    }
+}
+
+/// ``fileStatus(_:followLinks:)`` of a path given as text.
+public func fileStatus(_ path: String, followLinks: Bool) -> Result<FileStatus, Errno> {
+    fileStatus(FilePath(path), followLinks: followLinks)
 }
 
 /// Renames `from` to `to`, replacing `to` atomically.
@@ -252,8 +275,8 @@ public final class MappedFile: @unchecked Sendable {
 
 /// One entry of a directory listing.
 public struct DirectoryEntry: Sendable {
-    /// The entry's name within its directory.
-    public var name: String
+    /// The entry's name within its directory, as the file system holds it.
+    public var name: FilePath
     /// Its kind from `d_type`; `.unknown` when the file system does not fill it in.
     public var kind: FileKind
     /// Its inode number (`d_ino`).
@@ -276,9 +299,7 @@ public func listDirectory(_ directory: FileDescriptor) -> Result<[DirectoryEntry
             if errno != 0 { return .failure(Errno(errno)) }
             break
         }
-        let name = withUnsafePointer(to: &entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-        }
+        let name = withUnsafeBytes(of: &entry.pointee.d_name) { FilePath(bytes: $0) }
         if name == "." || name == ".." { continue }
         entries.append(
             DirectoryEntry(

@@ -128,7 +128,7 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         var configuration = ScanConfiguration(
-            paths: paths.isEmpty ? ["."] : paths, jobs: jobs ?? onlineProcessorCount())
+            paths: paths.isEmpty ? ["."] : paths.map(commandLinePath), jobs: jobs ?? onlineProcessorCount())
         configuration.databases = database
         configuration.infectedOnly = infected
         configuration.summary = !noSummary
@@ -199,4 +199,15 @@ struct Database: ParsableCommand {
             if status != 0 { throw ExitCode(status) }
         }
     }
+}
+
+/// The bytes the user typed for `argument`: ArgumentParser sees the command line as Swift strings, where each byte
+/// of a file name that is not UTF-8 became U+FFFD; the raw `argv` entry that decodes to the same text names the file.
+func commandLinePath(_ argument: String) -> FilePath {
+    for index in 1..<Int(CommandLine.argc) {
+        guard let raw = CommandLine.unsafeArgv[index] else { continue }
+        let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
+        if String(decoding: bytes, as: UTF8.self) == argument { return FilePath(bytes: bytes) }
+    }
+    return FilePath(argument)
 }

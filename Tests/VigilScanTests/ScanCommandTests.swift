@@ -81,7 +81,9 @@ struct ScanCommandTests {
         let clam = "/usr/share/clamav-testfiles/clam.exe"
         try #require(FileManager.default.fileExists(atPath: clam), "install clamav-testfiles (scripts/ensure-deps)")
         _ = try dir.write("pe/a.msb", text: "*:23db1dd3f77fae25610b6a32701313ae:Mdb.Any:73\n")
-        _ = try dir.write("pe/s.mdb", text: "512:23db1dd3f77fae25610b6a32701313ae:Mdb.Sect\n511:23db1dd3f77fae25610b6a32701313ae:Mdb.Other\n")
+        _ = try dir.write(
+            "pe/s.mdb",
+            text: "512:23db1dd3f77fae25610b6a32701313ae:Mdb.Sect\n511:23db1dd3f77fae25610b6a32701313ae:Mdb.Other\n")
         _ = try dir.write("pe/s.imp", text: "98c88d882f01a3f6ac1e5f7dfd761624:39:Imp.Hash\n")
         let run = try Vigil.run(["scan", "--no-summary", "-z", "-d", dir.path + "/pe", clam])
         #expect(run.stdout == "\(clam): Mdb.Sect FOUND\n\(clam): Mdb.Any FOUND\n\(clam): Imp.Hash FOUND\n")
@@ -192,6 +194,38 @@ struct ScanCommandTests {
         #expect(direct.stdout == "\(link): Eicar-Test-Signature FOUND\n")
     }
 
+    /// A name that is not UTF-8 (`bad\xFF.com`, Latin-1 `ÿ`) is found by the walk, opened, and printed with its own
+    /// bytes, as clamscan prints it; named on the command line too. JSON shows U+FFFD for the byte.
+    @Test func fileNamesThatAreNotUTF8() throws {
+        let name = Array(dir.path.utf8) + Array("/odd/bad".utf8) + [0xFF] + Array(".com".utf8)
+        try dir.write("odd/placeholder.txt", text: "hello world\n")
+        // Foundation cannot spell the name: write the file under another, then rename it to the bytes.
+        let written = try dir.write("odd/eicar.tmp", TestContent.eicar)
+        let renamed = written.withCString { from in
+            (name + [0]).withUnsafeBufferPointer { to in
+                to.withMemoryRebound(to: CChar.self) { rename(from, $0.baseAddress!) }
+            }
+        }
+        try #require(renamed == 0)
+        let found = name + Array(": Eicar-Test-Signature FOUND\n".utf8)
+
+        let walked = try Vigil.run(["scan", "--no-summary", "--infected", dir.path + "/odd"])
+        #expect(walked.stdoutBytes == found)
+        #expect(walked.status == 1)
+
+        // The raw bytes on the command line: the shell's printf makes the argument, which Process could not pass.
+        let named = try Vigil.runProgram(
+            "/bin/sh",
+            [
+                "-c", "exec \"$0\" scan --no-summary \"$(printf '%s/odd/bad\\377.com' \"$1\")\"",
+                Vigil.executable, dir.path,
+            ])
+        #expect(named.stdoutBytes == found)
+
+        let json = try Vigil.run(["scan", "--no-summary", "--infected", "--json", dir.path + "/odd"])
+        #expect(json.stdout.contains("\"path\":\"\(dir.path)/odd/bad\u{FFFD}.com\""))
+    }
+
     @Test func excludePatterns() throws {
         try dir.write("skip/e1", TestContent.eicar)
         try dir.write("keep/e2.log", TestContent.eicar)
@@ -233,8 +267,9 @@ struct ScanCommandTests {
         let run = try Vigil.run(["scan", "--no-summary", "-d", db, file])
         #expect(run.status == 1)
         #expect(run.stdout == "\(file): Now FOUND\n")
-        #expect(run.stderr.contains(
-            "WARNING: \(db):1:7: target type 15 is unknown; signature skipped"))
+        #expect(
+            run.stderr.contains(
+                "WARNING: \(db):1:7: target type 15 is unknown; signature skipped"))
     }
 
     @Test func scanningChangesNothing() throws {
@@ -255,7 +290,8 @@ struct ScanCommandTests {
 
     @Test func parallelScanGivesTheSameLines() throws {
         for i in 0..<200 {
-            try dir.write("f\(i / 20)/\(i)", i % 7 == 0 ? TestContent.eicar : TestContent.noise(i * 37, seed: UInt64(i)))
+            try dir.write(
+                "f\(i / 20)/\(i)", i % 7 == 0 ? TestContent.eicar : TestContent.noise(i * 37, seed: UInt64(i)))
         }
         let one = try Vigil.run(["scan", "--no-summary", "-j", "1", dir.path])
         let four = try Vigil.run(["scan", "--no-summary", "-j", "4", dir.path])

@@ -37,7 +37,7 @@ final class ContentReader {
     }
 
     /// Opens and reads a regular file.
-    func read(path: String, followLink: Bool) -> ReadOutcome {
+    func read(path: FilePath, followLink: Bool) -> ReadOutcome {
         let fd: FileDescriptor
         switch FileDescriptor.openForReading(path, followLinks: followLink) {
         case .success(let d): fd = d
@@ -63,7 +63,9 @@ final class ContentReader {
         while true {
             let at = min(total, limit)
             reserve(at + chunk)
-            switch FileDescriptor.standardInput.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + chunk)])) {
+            switch FileDescriptor.standardInput.read(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + chunk)]))
+            {
             case .success(0):
                 if total == 0 { return .empty }
                 return total > limit ? .overLimit(size: total) : .content(count: total, size: total)

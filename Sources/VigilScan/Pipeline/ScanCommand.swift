@@ -7,7 +7,7 @@ import VigilSystem
 /// prints a line per file and the summary. Returns the exit status (0 clean, 1 found, 2 error).
 public enum ScanCommand {
     private enum Job: Sendable {
-        case file(path: String, followLink: Bool)
+        case file(path: FilePath, followLink: Bool)
         case standardInput
     }
 
@@ -22,7 +22,8 @@ public enum ScanCommand {
             excludeDirectories = try configuration.excludeDirectories.map { (p: String) throws(ScanError) in
                 try PathPattern(p)
             }
-            database = try DatabaseLoader.load(DatabaseLoader.defaultPaths(explicit: configuration.databases),
+            database = try DatabaseLoader.load(
+                DatabaseLoader.defaultPaths(explicit: configuration.databases),
                 detectPUA: configuration.detectPUA)
         } catch {
             errorOutput.writeAll("ERROR: \(error)\n")
@@ -42,7 +43,8 @@ public enum ScanCommand {
         for _ in 0..<max(1, configuration.jobs) {
             DispatchQueue.global().async(group: group) {
                 var scanner = Scanner(engine: database.engine)
-                let reader = ContentReader(maxFileSize: configuration.limits.maxFileSize, maxScanSize: configuration.limits.maxScanSize)
+                let reader = ContentReader(
+                    maxFileSize: configuration.limits.maxFileSize, maxScanSize: configuration.limits.maxScanSize)
                 while let job = queue.pop() {
                     let (result, counts) = process(job, reader: reader, scanner: &scanner, configuration)
                     report(result, counts: counts, configuration, sink: sink, summary: summary)
@@ -64,10 +66,12 @@ public enum ScanCommand {
                 case .file(let path, let followLink): queue.push(.file(path: path, followLink: followLink))
                 case .directory: summary.withLock { $0.directories += 1 }
                 case .notice(let path, let text):
-                    report(FileResult(path: path, status: .skipped(text)), counts: nil, configuration, sink: sink,
+                    report(
+                        FileResult(path: path, status: .skipped(text)), counts: nil, configuration, sink: sink,
                         summary: summary)
                 case .error(let path, let reason):
-                    report(FileResult(path: path, status: .error(reason)), counts: nil, configuration, sink: sink,
+                    report(
+                        FileResult(path: path, status: .error(reason)), counts: nil, configuration, sink: sink,
                         summary: summary)
                 }
             }
@@ -80,7 +84,7 @@ public enum ScanCommand {
         var final = summary.withLock { $0 }
         final.end = wallClockSeconds()
         if configuration.summary {
-            sink.emit(configuration.json ? final.json : final.text, bytes: 0, countsAsFile: false)
+            sink.emit(Array((configuration.json ? final.json : final.text).utf8), bytes: 0, countsAsFile: false)
         }
         return final.exitCode
     }
@@ -88,10 +92,11 @@ public enum ScanCommand {
     /// Bytes scanned and read for one file; `nil` when the file does not count as scanned.
     private typealias Counts = (scanned: Int, read: Int)?
 
-    private static func process(_ job: Job, reader: ContentReader, scanner: inout Scanner,
-        _ configuration: ScanConfiguration) -> (FileResult, Counts)
-    {
-        let path: String
+    private static func process(
+        _ job: Job, reader: ContentReader, scanner: inout Scanner,
+        _ configuration: ScanConfiguration
+    ) -> (FileResult, Counts) {
+        let path: FilePath
         let outcome: ReadOutcome
         switch job {
         case .file(let p, let followLink):
@@ -103,7 +108,8 @@ public enum ScanCommand {
         }
         switch outcome {
         case .content(let count, let size):
-            let detections = scanner.scan(reader.content(count), allMatch: configuration.allMatch,
+            let detections = scanner.scan(
+                reader.content(count), allMatch: configuration.allMatch,
                 limits: configuration.limits)
             let status: FileResult.Status = detections.isEmpty ? .clean : .infected(detections)
             return (FileResult(path: path, status: status, size: size), (count, count))
@@ -120,9 +126,10 @@ public enum ScanCommand {
         }
     }
 
-    private static func report(_ result: FileResult, counts: Counts, _ configuration: ScanConfiguration,
-        sink: OutputSink, summary: Locked<ScanSummary>)
-    {
+    private static func report(
+        _ result: FileResult, counts: Counts, _ configuration: ScanConfiguration,
+        sink: OutputSink, summary: Locked<ScanSummary>
+    ) {
         summary.withLock { s in
             if let counts {
                 s.files += 1
@@ -132,8 +139,9 @@ public enum ScanCommand {
             if case .infected = result.status { s.infected += 1 }
             if case .error = result.status { s.errors += 1 }
         }
-        let text = configuration.json
-            ? ResultFormat.json(result, infectedOnly: configuration.infectedOnly)
+        let text =
+            configuration.json
+            ? Array(ResultFormat.json(result, infectedOnly: configuration.infectedOnly).utf8)
             : ResultFormat.text(result, infectedOnly: configuration.infectedOnly)
         sink.emit(text, bytes: counts?.read ?? 0, countsAsFile: counts != nil)
     }

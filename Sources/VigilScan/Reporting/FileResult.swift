@@ -1,4 +1,5 @@
 import VigilEngine
+import VigilSystem
 
 /// The verdict on one path.
 public struct FileResult: Sendable {
@@ -15,7 +16,7 @@ public struct FileResult: Sendable {
     }
 
     /// The path as named on the command line or found by the walk (`stdin` for `-`).
-    public var path: String
+    public var path: FilePath
     /// The verdict.
     public var status: Status
     /// The file's size in bytes, where known.
@@ -24,21 +25,23 @@ public struct FileResult: Sendable {
 
 /// Formats results and the summary as clamscan prints them, or as NDJSON.
 enum ResultFormat {
-    /// clamscan's lines: `PATH: NAME FOUND`, `PATH: OK`, `PATH: REASON ERROR`, `PATH: Empty file`.
-    static func text(_ result: FileResult, infectedOnly: Bool) -> String {
+    /// clamscan's lines: `PATH: NAME FOUND`, `PATH: OK`, `PATH: REASON ERROR`, `PATH: Empty file`; the path's
+    /// own bytes, as clamscan prints a name that is not UTF-8.
+    static func text(_ result: FileResult, infectedOnly: Bool) -> [UInt8] {
+        func line(_ text: String) -> [UInt8] { result.path.bytes + Array(": \(text)\n".utf8) }
         switch result.status {
-        case .infected(let detections):
-            return detections.map { "\(result.path): \($0.name) FOUND\n" }.joined()
-        case .clean: return infectedOnly ? "" : "\(result.path): OK\n"
-        case .error(let reason): return "\(result.path): \(reason) ERROR\n"
-        case .skipped(let text): return infectedOnly ? "" : "\(result.path): \(text)\n"
+        case .infected(let detections): return detections.flatMap { line("\($0.name) FOUND") }
+        case .clean: return infectedOnly ? [] : line("OK")
+        case .error(let reason): return line("\(reason) ERROR")
+        case .skipped(let text): return infectedOnly ? [] : line(text)
         }
     }
 
-    /// One JSON object on a line: path, status, detections, size (and the reason for errors and skips).
+    /// One JSON object on a line: path, status, detections, size (and the reason for errors and skips). A path that
+    /// is not UTF-8 shows U+FFFD for each byte that is not, as JSON text can hold nothing else.
     static func json(_ result: FileResult, infectedOnly: Bool) -> String {
         var object = JSONObject()
-        object["path"] = .string(result.path)
+        object["path"] = .string(result.path.description)
         switch result.status {
         case .infected(let detections):
             object["status"] = .string("FOUND")

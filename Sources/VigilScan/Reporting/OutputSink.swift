@@ -16,7 +16,7 @@ final class OutputSink: @unchecked Sendable {
     init(showProgress: Bool) { self.showProgress = showProgress }
 
     /// Writes `text` to standard output and counts the file for the progress line.
-    func emit(_ text: String, bytes: Int, countsAsFile: Bool) {
+    func emit(_ text: [UInt8], bytes: Int, countsAsFile: Bool) {
         state.withLock { s in
             if countsAsFile {
                 s.files += 1
@@ -24,7 +24,7 @@ final class OutputSink: @unchecked Sendable {
             }
             guard !text.isEmpty else { return }
             Self.erase(&s)
-            FileDescriptor.standardOutput.writeAll(text)
+            text.withUnsafeBytes { _ = FileDescriptor.standardOutput.writeAll($0) }
         }
     }
 
@@ -38,7 +38,8 @@ final class OutputSink: @unchecked Sendable {
         guard showProgress else { return }
         state.withLock { s in
             let elapsed = max(monotonicSeconds() - started, 0.001)
-            let line = "\r\u{1B}[K\(s.files) files, \(ScanSummary.mebibytes(s.bytes)) MB, "
+            let line =
+                "\r\u{1B}[K\(s.files) files, \(ScanSummary.mebibytes(s.bytes)) MB, "
                 + "\(fixed(Double(s.bytes) / 1_048_576 / elapsed, digits: 1)) MB/s"
             FileDescriptor.standardError.writeAll(line)
             s.progressShown = true

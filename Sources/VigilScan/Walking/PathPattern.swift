@@ -1,5 +1,7 @@
+import VigilSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A POSIX extended regular expression, as clamscan's `--exclude` and `--exclude-dir` take them.
@@ -15,7 +17,8 @@ public final class PathPattern: @unchecked Sendable {
         guard status == 0 else {
             var buffer = [CChar](repeating: 0, count: 256)
             regerror(status, &regex, &buffer, buffer.count)
-            let reason = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = String(
+                decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw ScanError(message: "invalid regular expression '\(source)': \(reason)")
         }
     }
@@ -23,7 +26,7 @@ public final class PathPattern: @unchecked Sendable {
     deinit { regfree(&regex) }
 
     /// Whether the pattern matches anywhere in `path`. `regexec` reads the compiled pattern only.
-    public func matches(_ path: String) -> Bool { regexec(&regex, path, 0, nil, 0) == 0 }
+    public func matches(_ path: FilePath) -> Bool { path.withCString { regexec(&regex, $0, 0, nil, 0) == 0 } }
 }
 
 /// An error that stops a scan before it starts (bad options, unreadable database).

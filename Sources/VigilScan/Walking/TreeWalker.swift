@@ -3,13 +3,13 @@ import VigilSystem
 /// What the walker found at a path.
 enum WalkEvent {
     /// A regular file to scan; `followLink` when the path may be a symbolic link to follow.
-    case file(path: String, followLink: Bool)
+    case file(path: FilePath, followLink: Bool)
     /// A directory was entered.
     case directory
     /// Not scanned, for a reason clamscan prints without `-i` ("Symbolic link").
-    case notice(path: String, text: String)
+    case notice(path: FilePath, text: String)
     /// An error line (`PATH: REASON ERROR`).
-    case error(path: String, reason: String)
+    case error(path: FilePath, reason: String)
 }
 
 /// Walks files and directory trees with `openat` / `readdir` and `d_type` (no `stat` per entry where the file
@@ -20,7 +20,7 @@ struct TreeWalker {
     var excludeDirectories: [PathPattern]
 
     /// Walks one command-line path. Like clamscan, a link named on the command line is followed.
-    func walk(_ path: String, _ emit: (WalkEvent) -> Void) {
+    func walk(_ path: FilePath, _ emit: (WalkEvent) -> Void) {
         let status: FileStatus
         switch fileStatus(path, followLinks: true) {
         case .success(let s): status = s
@@ -39,12 +39,13 @@ struct TreeWalker {
         }
     }
 
-    func isExcluded(_ path: String) -> Bool { exclude.contains { $0.matches(path) } }
+    func isExcluded(_ path: FilePath) -> Bool { exclude.contains { $0.matches(path) } }
 
     /// Recursion is bounded by the tree's real depth; `ancestors` stops cycles through followed links.
-    private func walkDirectory(_ path: String, identity: [UInt64], ancestors: inout Set<[UInt64]>,
-        _ emit: (WalkEvent) -> Void)
-    {
+    private func walkDirectory(
+        _ path: FilePath, identity: [UInt64], ancestors: inout Set<[UInt64]>,
+        _ emit: (WalkEvent) -> Void
+    ) {
         guard !ancestors.contains(identity) else { return }
         let directory: FileDescriptor
         switch FileDescriptor.openDirectory(path) {
@@ -63,9 +64,8 @@ struct TreeWalker {
         emit(.directory)
         ancestors.insert(identity)
         defer { ancestors.remove(identity) }
-        let prefix = path.hasSuffix("/") ? path : path + "/"
         for entry in entries {
-            let child = prefix + entry.name
+            let child = path.appending(entry.name)
             var kind = entry.kind
             if kind == .unknown {
                 switch fileStatus(child, followLinks: false) {

@@ -7,9 +7,18 @@ struct ReplyFormat: Sendable {
     var terminator: UInt8
 
     /// `ID: TEXT` + terminator (clamd's `conn_reply*`).
-    func line(_ text: String) -> [UInt8] {
+    func line(_ text: String) -> [UInt8] { line(subject: [], text) }
+
+    /// `ID: PATH: TEXT` + terminator, with the path's own bytes, as clamd replies for a name that is not UTF-8.
+    func line(_ path: FilePath, _ text: String) -> [UInt8] { line(subject: path.bytes, text) }
+
+    /// `ID: SUBJECT: TEXT` + terminator, for a stream or a descriptor.
+    func line(_ subject: String, _ text: String) -> [UInt8] { line(subject: Array(subject.utf8), text) }
+
+    private func line(subject: [UInt8], _ text: String) -> [UInt8] {
         var bytes: [UInt8] = []
         if let id { bytes.append(contentsOf: "\(id): ".utf8) }
+        if !subject.isEmpty { bytes += subject + Array(": ".utf8) }
         bytes.append(contentsOf: text.utf8)
         bytes.append(terminator)
         return bytes
@@ -20,7 +29,7 @@ struct ReplyFormat: Sendable {
 struct ClamdJob: Sendable {
     enum Work: Sendable {
         /// SCAN, CONTSCAN, MULTISCAN or ALLMATCHSCAN of a path.
-        case path(ClamdCommand, String)
+        case path(ClamdCommand, FilePath)
         /// The bytes of an INSTREAM.
         case stream(StreamBuffer)
         /// A descriptor passed with FILDES.
@@ -39,6 +48,10 @@ enum ClamdAction: Sendable {
     case stats(ReplyFormat)
     case reload
     case shutdown
+    /// The client is still sending what will never be read (a stream refused mid-way): refuse the rest at once
+    /// and close without resetting the connection, so that the client's next write fails with `EPIPE` and the
+    /// reply it may read is not lost.
+    case refuseInput
 }
 
 /// One client connection's side of clamd's protocol, without the socket: bytes (and passed descriptors) in,
@@ -219,10 +232,9 @@ struct ClamdConnection {
         case .detstats, .detstatsClear:
             phase = .finished
         case .scan, .contscan, .multiscan, .allmatchscan:
-            let path = String(decoding: argument, as: UTF8.self)
+            let path = FilePath(bytes: argument)
             if command == .allmatchscan && !allowAllMatchScan {
-                actions.append(
-                    .reply(format.line("\(path): ALLMATCHSCAN command disabled by clamd configuration. ERROR")))
+                actions.append(.reply(format.line(path, "ALLMATCHSCAN command disabled by clamd configuration. ERROR")))
             } else {
                 actions.append(.dispatch(ClamdJob(work: .path(command, path), format: format)))
             }
@@ -254,6 +266,7 @@ struct ClamdConnection {
                 }
                 guard length <= quota else {
                     actions.append(.reply(pending.line("INSTREAM size limit exceeded. ERROR")))
+                    actions.append(.refuseInput)
                     stream = nil
                     phase = .finished
                     return true
@@ -270,6 +283,7 @@ struct ClamdConnection {
             chunkRemaining -= available
             if let failed {
                 actions.append(.reply(pending.line("Error writing to temporary file: \(failed). ERROR")))
+                actions.append(.refuseInput)
                 stream = nil
                 phase = .finished
                 return true

@@ -11,14 +11,14 @@ struct ClamdJobRunner: Sendable {
     func run(_ job: ClamdJob, _ channel: ReplyChannel) {
         switch job.work {
         case .stream(let stream):
-            let verdict = stream.withContents { service.clamdReplies(name: "stream", $0) }
-            switch verdict {
-            case .success(let lines): lines.forEach { channel.send(job.format.line($0)) }
-            case .failure(let e): channel.send(job.format.line("stream: \(e). ERROR"))
+            let verdicts = stream.withContents { service.clamdVerdicts($0) }
+            switch verdicts {
+            case .success(let verdicts): verdicts.forEach { channel.send(job.format.line("stream", $0)) }
+            case .failure(let e): channel.send(job.format.line("stream", "\(e). ERROR"))
             }
         case .descriptor(let fd):
             defer { fd.close() }
-            descriptorLines(fd).forEach { channel.send(job.format.line($0)) }
+            descriptorVerdicts(fd).forEach { channel.send(job.format.line("fd[\(fd.rawValue)]", $0)) }
         case .path(let command, let path):
             var scan = ClamdPathScan(
                 service: service, command: command, format: job.format, maxThreads: maxThreads, channel: channel)
@@ -26,30 +26,30 @@ struct ClamdJobRunner: Sendable {
         }
     }
 
-    /// The reply for a FILDES descriptor (`fd[N]: …`).
-    private func descriptorLines(_ fd: FileDescriptor) -> [String] {
-        let name = "fd[\(fd.rawValue)]"
+    /// The verdicts on a FILDES descriptor, replied as `fd[N]: …`.
+    private func descriptorVerdicts(_ fd: FileDescriptor) -> [String] {
         guard case .success(let status) = fd.status(), status.kind == .regular else {
-            return ["\(name): Not a regular file ERROR"]
+            return ["Not a regular file ERROR"]
         }
         switch MappedFile.map(fd, length: status.size) {
-        case .success(let mapped): return withExtendedLifetime(mapped) { service.clamdReplies(name: name, mapped.bytes) }
-        case .failure(let e): return ["\(name): \(e). ERROR"]
+        case .success(let mapped): return withExtendedLifetime(mapped) { service.clamdVerdicts(mapped.bytes) }
+        case .failure(let e): return ["\(e). ERROR"]
         }
     }
 }
 
 extension ScanService {
-    /// `NAME: SIGNATURE FOUND` or `NAME: OK` for one buffer, honouring MaxFileSize and MaxScanSize as clamd does
-    /// (content over either is not scanned: clean, or the limit's heuristic with AlertExceedsMax).
-    func clamdReplies(name: String, _ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [String] {
+    /// `SIGNATURE FOUND` for each detection in one buffer, or `OK`: what clamd replies after the name, honouring
+    /// MaxFileSize and MaxScanSize as clamd does (content over either is not scanned: clean, or the limit's
+    /// heuristic with AlertExceedsMax).
+    func clamdVerdicts(_ data: UnsafeRawBufferPointer, allMatch: Bool = false) -> [String] {
         let limits = self.limits
         if data.count > limits.maxFileSize || data.count > limits.maxScanSize {
-            guard limits.alertExceedsMax else { return ["\(name): OK"] }
+            guard limits.alertExceedsMax else { return ["OK"] }
             let limit: ScanLimits.Limit = data.count > limits.maxFileSize ? .maxFileSize : .maxScanSize
-            return ["\(name): \(limit.heuristicName) FOUND"]
+            return ["\(limit.heuristicName) FOUND"]
         }
         let detections = scan(data, allMatch: allMatch).detections
-        return detections.isEmpty ? ["\(name): OK"] : detections.map { "\(name): \($0.name) FOUND" }
+        return detections.isEmpty ? ["OK"] : detections.map { "\($0.name) FOUND" }
     }
 }

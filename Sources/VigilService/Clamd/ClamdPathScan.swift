@@ -29,14 +29,13 @@ struct ClamdPathScan {
 
     private var stopsAtFirst: Bool { command == .scan || command == .allmatchscan }
 
-    mutating func run(_ argument: String) {
-        var path = argument
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+    mutating func run(_ argument: FilePath) {
+        let path = argument.trimmingTrailingSlashes
         let status: FileStatus
         switch fileStatus(path, followLinks: false) {
         case .success(let s): status = s
         case .failure(let e):
-            reply("\(path): File path check failure: \(e). ERROR")
+            reply(path, "File path check failure: \(e). ERROR")
             return
         }
         switch status.kind {
@@ -51,31 +50,31 @@ struct ClamdPathScan {
         case .symbolicLink: total += 1
         default:
             total += 1
-            reply("\(path): Not supported file type ERROR")
+            reply(path, "Not supported file type ERROR")
         }
         // clamd: OK when ok + errors == total (nothing infected) and not everything failed.
-        if infected == 0 && errors != total { reply("\(path): OK") }
+        if infected == 0 && errors != total { reply(path, "OK") }
     }
 
-    private mutating func reply(_ text: String) {
-        if !channel.send(format.line(text)) { stopped = true }
+    private mutating func reply(_ path: FilePath, _ text: String) {
+        if !channel.send(format.line(path, text)) { stopped = true }
     }
 
     /// The directory's entries to visit: files by inode, then directories by inode; others are counted and skipped.
-    private mutating func entries(_ directory: String) -> (files: [(String, Int)], directories: [String])? {
+    private mutating func entries(_ directory: FilePath) -> (files: [(FilePath, Int)], directories: [FilePath])? {
         let listing: [DirectoryEntry]
         switch FileDescriptor.openDirectory(directory).flatMap(listDirectory) {
         case .success(let l): listing = l
         case .failure(let e):
             total += 1
             errors += 1
-            reply("\(directory): lstat() failed: \(e). ERROR")
+            reply(directory, "lstat() failed: \(e). ERROR")
             return nil
         }
-        var files: [(String, Int, UInt64)] = []
-        var directories: [(String, UInt64)] = []
+        var files: [(FilePath, Int, UInt64)] = []
+        var directories: [(FilePath, UInt64)] = []
         for entry in listing {
-            let path = directory == "/" ? "/" + entry.name : directory + "/" + entry.name
+            let path = directory.appending(entry.name)
             guard case .success(let status) = fileStatus(path, followLinks: false) else { continue }
             switch status.kind {
             case .regular: files.append((path, status.size, entry.inode))
@@ -86,7 +85,7 @@ struct ClamdPathScan {
         return (files.sorted { $0.2 < $1.2 }.map { ($0.0, $0.1) }, directories.sorted { $0.1 < $1.1 }.map(\.0))
     }
 
-    private mutating func walk(_ directory: String, depth: Int) {
+    private mutating func walk(_ directory: FilePath, depth: Int) {
         guard depth <= Self.maximumDepth else {
             total += 1
             return
@@ -102,11 +101,11 @@ struct ClamdPathScan {
         }
     }
 
-    private mutating func visitFile(_ path: String, size: Int) {
+    private mutating func visitFile(_ path: FilePath, size: Int) {
         total += 1
         guard size > 0 else { return }
-        let (lines, outcome) = Self.scanFile(path, service: service, allMatch: command == .allmatchscan)
-        for line in lines { reply(line) }
+        let (verdicts, outcome) = Self.scanFile(path, service: service, allMatch: command == .allmatchscan)
+        for verdict in verdicts { reply(path, verdict) }
         switch outcome {
         case .clean: break
         case .failed: errors += 1
@@ -121,30 +120,28 @@ struct ClamdPathScan {
         case infected(Int)
     }
 
-    /// Reads and scans one file: its reply lines (none when clean) and what became of it.
-    static func scanFile(_ path: String, service: ScanService, allMatch: Bool) -> ([String], Outcome) {
+    /// Reads and scans one file: what to reply after its path (nothing when clean) and what became of it.
+    static func scanFile(_ path: FilePath, service: ScanService, allMatch: Bool) -> ([String], Outcome) {
         let fd: FileDescriptor
         switch FileDescriptor.openForReading(path, followLinks: false) {
         case .success(let d): fd = d
-        case .failure(let e) where e == .accessDenied: return (["\(path): Access denied. ERROR"], .failed)
-        case .failure: return (["\(path): Can't open file or directory ERROR"], .failed)
+        case .failure(let e) where e == .accessDenied: return (["Access denied. ERROR"], .failed)
+        case .failure: return (["Can't open file or directory ERROR"], .failed)
         }
         defer { fd.close() }
         guard case .success(let status) = fd.status(),
             case .success(let mapped) = MappedFile.map(fd, length: status.size)
-        else { return (["\(path): Can't read file ERROR"], .failed) }
-        let lines = withExtendedLifetime(mapped) {
-            service.clamdReplies(name: path, mapped.bytes, allMatch: allMatch)
-        }
-        if lines.count == 1 && lines[0].hasSuffix(": OK") { return ([], .clean) }
-        return (lines, .infected(lines.count))
+        else { return (["Can't read file ERROR"], .failed) }
+        let verdicts = withExtendedLifetime(mapped) { service.clamdVerdicts(mapped.bytes, allMatch: allMatch) }
+        if verdicts == ["OK"] { return ([], .clean) }
+        return (verdicts, .infected(verdicts.count))
     }
 
     /// MULTISCAN of a directory: its files, found as the walk finds them, scanned on up to `MaxThreads` threads
     /// (and no more than there are cores), answered as each finishes. The final `OK` counts files only, as clamd's
     /// job group does.
-    private mutating func multiscan(_ directory: String) {
-        var found: [String] = []
+    private mutating func multiscan(_ directory: FilePath) {
+        var found: [FilePath] = []
         collect(directory, depth: 0, into: &found)
         let files = found
         let counters = Locked((next: 0, clean: 0, errors: 0))
@@ -157,8 +154,8 @@ struct ClamdPathScan {
                     return c.next
                 }
                 guard index < files.count else { return }
-                let (lines, outcome) = Self.scanFile(files[index], service: service, allMatch: false)
-                lines.forEach { channel.send(format.line($0)) }
+                let (verdicts, outcome) = Self.scanFile(files[index], service: service, allMatch: false)
+                verdicts.forEach { channel.send(format.line(files[index], $0)) }
                 counters.withLock { c in
                     if case .clean = outcome { c.clean += 1 }
                     if case .failed = outcome { c.errors += 1 }
@@ -166,10 +163,10 @@ struct ClamdPathScan {
             }
         }
         let (clean, errors) = counters.withLock { ($0.clean, $0.errors) }
-        if clean + errors == files.count && errors != files.count { reply("\(directory): OK") }
+        if clean + errors == files.count && errors != files.count { reply(directory, "OK") }
     }
 
-    private mutating func collect(_ directory: String, depth: Int, into files: inout [String]) {
+    private mutating func collect(_ directory: FilePath, depth: Int, into files: inout [FilePath]) {
         guard depth <= Self.maximumDepth, let (found, directories) = entries(directory) else { return }
         files.append(contentsOf: found.filter { $0.1 > 0 }.map(\.0))
         for subdirectory in directories { collect(subdirectory, depth: depth + 1, into: &files) }

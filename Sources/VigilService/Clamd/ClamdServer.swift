@@ -51,6 +51,8 @@ public final class ClamdServer: @unchecked Sendable {
         var outstanding = 0
         var lastActivity = monotonicSeconds()
         var readClosed = false
+        /// Input was refused (``ClamdAction/refuseInput``): what is queued is discarded before closing.
+        var refusedInput = false
         var watched = PollEvents()
 
         init(fd: FileDescriptor, channel: ReplyChannel, protocolState: ClamdConnection) {
@@ -267,6 +269,9 @@ public final class ClamdServer: @unchecked Sendable {
         case .shutdown:
             log.info("SHUTDOWN command received")
             requestShutdown()
+        case .refuseInput:
+            connection.fd.shutdownRead()
+            connection.refusedInput = true
         }
     }
 
@@ -340,10 +345,23 @@ public final class ClamdServer: @unchecked Sendable {
         guard connections.removeValue(forKey: connection.fd.rawValue) != nil else { return }
         connection.channel.cancel()
         poller.forget(connection.fd)
+        if connection.refusedInput { discardQueuedInput(connection.fd) }
         connection.fd.close()
         // Jobs still running for it finish into the void; their serial is no longer known.
         bySerial.removeValue(forKey: connection.channel.serial)
         if !listening && !requests.withLock({ $0.shutdown }) { resumeListening() }
+    }
+
+    /// Reads away what a client sent before its input was refused: closing a UNIX socket with unread data resets
+    /// the connection (the client reads `ECONNRESET` instead of its reply or `EPIPE`). Bounded: the refusal stops
+    /// further writes, so only what was already queued is left.
+    private func discardQueuedInput(_ fd: FileDescriptor) {
+        for _ in 0..<256 {
+            var descriptors: [FileDescriptor] = []
+            let result = scratch.withUnsafeMutableBytes { fd.receive(into: $0, descriptors: &descriptors) }
+            descriptors.forEach { $0.close() }
+            guard case .success(let n) = result, n > 0 else { return }
+        }
     }
 
     // MARK: timeouts, listening, reload

@@ -67,7 +67,7 @@ extension ClamdJob {
     /// The path or stream the job reads.
     var subject: String {
         switch work {
-        case .path(_, let path): path
+        case .path(_, let path): path.description
         case .stream: "instream(local)"
         case .descriptor(let fd): "fd[\(fd.rawValue)]"
         }
