@@ -24,6 +24,9 @@ public struct RegexOptions: Sendable, Equatable {
     /// byte, `$` only the very end, a backslash is literal inside a class, and PCRE's additions (`(?`,
     /// letter escapes such as `\d`, a quantifier on a quantifier) are refused.
     public var posixExtended = false
+    /// YARA's syntax (libyara's regex lexer): `$` matches only at the very end, `{,m}` is a quantifier with bounds
+    /// up to 32767, an escaped letter without a meaning (`\k`) is the letter, and there are no POSIX classes.
+    public var yara = false
 }
 
 /// A zero-width assertion.
@@ -139,23 +142,38 @@ struct RegexParser {
         var node = atom
         while !atEnd {
             let start = index
-            var minimum: Int, maximum: Int?
+            var minimum: Int
+            var maximum: Int?
             switch current {
-            case UInt8(ascii: "*"): (minimum, maximum) = (0, nil); index += 1
-            case UInt8(ascii: "+"): (minimum, maximum) = (1, nil); index += 1
-            case UInt8(ascii: "?"): (minimum, maximum) = (0, 1); index += 1
+            case UInt8(ascii: "*"):
+                (minimum, maximum) = (0, nil)
+                index += 1
+            case UInt8(ascii: "+"):
+                (minimum, maximum) = (1, nil)
+                index += 1
+            case UInt8(ascii: "?"):
+                (minimum, maximum) = (0, 1)
+                index += 1
             case UInt8(ascii: "{"):
                 guard let bounds = braceBounds() else { return node }  // a literal '{', as in PCRE
                 (minimum, maximum) = bounds
             default: return node
             }
-            if case .assertion = node { throw RegexError(message: "quantifier after an assertion", offset: start, unsupported: false) }
-            guard minimum <= 1000, (maximum ?? 0) <= 1000, minimum <= (maximum ?? minimum) else {
-                throw RegexError(message: "repetition bounds above 1000 or inverted", offset: start, unsupported: true)
+            if case .assertion = node {
+                throw RegexError(message: "quantifier after an assertion", offset: start, unsupported: false)
+            }
+            let largest = options.yara ? 32767 : 1000
+            guard minimum <= largest, (maximum ?? 0) <= largest, minimum <= (maximum ?? minimum) else {
+                throw RegexError(
+                    message: "repetition bounds above \(largest) or inverted", offset: start, unsupported: !options.yara
+                )
             }
             var greedy = !options.ungreedy
-            if options.posixExtended, !atEnd, [UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"),
-                UInt8(ascii: "{")].contains(current)
+            if options.posixExtended, !atEnd,
+                [
+                    UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"),
+                    UInt8(ascii: "{"),
+                ].contains(current)
             {
                 throw fail("a quantifier cannot follow a quantifier in a POSIX regular expression")
             }
@@ -182,7 +200,8 @@ struct RegexParser {
             }
             return i > start ? value : nil
         }
-        guard let lo = number() else { return nil }
+        guard let lo = number() ?? (options.yara && i < pattern.count && pattern[i] == UInt8(ascii: ",") ? 0 : nil)
+        else { return nil }
         var hi: Int? = lo
         if i < pattern.count, pattern[i] == UInt8(ascii: ",") {
             i += 1
@@ -217,7 +236,8 @@ struct RegexParser {
         case UInt8(ascii: "^"): return .assertion(options.multiline ? .lineStart : .textStart)
         case UInt8(ascii: "$"):
             if options.multiline { return .assertion(.lineEnd) }
-            return .assertion(options.dollarEndOnly || options.posixExtended ? .textEnd : .textEndOrFinalNewline)
+            return .assertion(
+                options.dollarEndOnly || options.posixExtended || options.yara ? .textEnd : .textEndOrFinalNewline)
         case UInt8(ascii: "\\"): return try escape(inClass: false).node
         case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"): throw fail("quantifier without an operand")
         default: return .bytes(literal(c))
@@ -236,12 +256,14 @@ struct RegexParser {
         index += 1
         if options.posixExtended {
             guard !ASCII.isAlphanumeric(c) else {
-                throw RegexError(message: "escape '\\\(Character(Unicode.Scalar(c)))' has no POSIX meaning",
+                throw RegexError(
+                    message: "escape '\\\(Character(Unicode.Scalar(c)))' has no POSIX meaning",
                     offset: index - 2, unsupported: true)
             }
             return (.bytes(literal(c)), c)
         }
         func byte(_ b: UInt8) -> (RegexNode, UInt8?) { (.bytes(literal(b)), b) }
+        if options.yara, !"dDwWsSnrtfax".utf8.contains(c), inClass || !"bB".utf8.contains(c) { return byte(c) }
         switch c {
         case UInt8(ascii: "d"): return (.bytes(ByteSet { (48...57).contains($0) }), nil)
         case UInt8(ascii: "D"): return (.bytes(ByteSet { !(48...57).contains($0) }), nil)
@@ -274,7 +296,8 @@ struct RegexParser {
         case UInt8(ascii: "1")...UInt8(ascii: "9"):
             throw RegexError(message: "back-references are not supported", offset: index - 2, unsupported: true)
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
-            throw RegexError(message: "escape '\\\(Character(Unicode.Scalar(c)))' is not supported", offset: index - 2,
+            throw RegexError(
+                message: "escape '\\\(Character(Unicode.Scalar(c)))' is not supported", offset: index - 2,
                 unsupported: true)
         default: return byte(c)
         }
@@ -291,9 +314,14 @@ struct RegexParser {
         var first = true
         while true {
             guard !atEnd else { throw fail("missing ']'") }
-            if current == UInt8(ascii: "]") && !first { index += 1; break }
+            if current == UInt8(ascii: "]") && !first {
+                index += 1
+                break
+            }
             first = false
-            if current == UInt8(ascii: "["), index + 1 < pattern.count, pattern[index + 1] == UInt8(ascii: ":") {
+            if current == UInt8(ascii: "["), index + 1 < pattern.count, pattern[index + 1] == UInt8(ascii: ":"),
+                !options.yara
+            {
                 members = members.union(try posixClass())
                 continue
             }
@@ -358,7 +386,6 @@ struct RegexParser {
         return set
     }
 }
-
 
 extension RegexNode {
     /// Parses a PCRE pattern's bytes (between the slashes) under `options`.

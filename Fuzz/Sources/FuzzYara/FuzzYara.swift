@@ -1,0 +1,20 @@
+import VigilSignatures
+
+/// Feeds arbitrary bytes to the YARA lexer and parser (rules, strings, hex strings, regular expressions,
+/// conditions), with includes that read the input again (so cycle and depth checks run), and renders any error
+/// with its excerpt: no input may trap, hang, or cost super-linear time.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzYara(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    var depth = 0
+    let reader: YaraParser.IncludeReader = { path in
+        depth += 1
+        return depth % 3 == 0 ? .failure(.init(reason: "unreadable")) : .success(bytes)
+    }
+    do {
+        _ = try YaraParser.parse(bytes, file: "dir/fuzz.yar", readInclude: reader)
+    } catch {
+        _ = error.renderedWithExcerpt
+    }
+    return 0
+}
