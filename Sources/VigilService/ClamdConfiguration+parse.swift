@@ -124,6 +124,7 @@ extension ClamdConfiguration {
         case ("LogTime", .bool(let v)): logTime = v
         case ("Foreground", .bool(let v)): foreground = v
         case ("PidFile", .string(let v)): pidFile = v
+        case ("TemporaryDirectory", .string(let v)): temporaryDirectory = v
         case ("User", .string(let v)): user = v
         default: return false
         }

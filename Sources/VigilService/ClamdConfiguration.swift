@@ -1,4 +1,5 @@
 import VigilEngine
+import VigilSystem
 
 /// The settings of `vigil serve`, read from a clamd.conf: the keys clamd 1.4 reads with clamd's defaults, except
 /// that a TCP socket binds loopback unless `TCPAddr` says otherwise.
@@ -47,6 +48,8 @@ public struct ClamdConfiguration: Sendable, Equatable {
     public var foreground = false
     /// `PidFile`: where to write the process id.
     public var pidFile: String?
+    /// `TemporaryDirectory`: where a stream larger than 1 MiB is kept while it is scanned (an unnamed file).
+    public var temporaryDirectory = environmentValue("TMPDIR") ?? "/tmp"
     /// `User`: the user to run as after binding the sockets (when started as root).
     public var user: String?
 

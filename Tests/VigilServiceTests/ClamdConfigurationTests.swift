@@ -60,6 +60,7 @@ struct ClamdConfigurationTests {
             LogTime yes
             Foreground yes
             PidFile /run/vigil/clamd.pid
+            TemporaryDirectory /var/tmp
             User vigil
             """)
         #expect(warnings.isEmpty)
@@ -91,6 +92,7 @@ struct ClamdConfigurationTests {
         expected.logTime = true
         expected.foreground = true
         expected.pidFile = "/run/vigil/clamd.pid"
+        expected.temporaryDirectory = "/var/tmp"
         expected.user = "vigil"
         #expect(configuration == expected)
     }

@@ -15,6 +15,8 @@ final class RunningServer: @unchecked Sendable {
     private var thread: OwnThread?
 
     init(_ adjust: (inout ClamdConfiguration) -> Void = { _ in }, databasePaths: [String] = []) throws {
+        // A client writing to a connection the server stopped reading gets EPIPE, not a signal that ends the tests.
+        signal(SIGPIPE, SIG_IGN)
         directory = try TemporaryDirectory()
         socket = directory.path + "/clamd.sock"
         var configuration = ClamdConfiguration()
@@ -84,6 +86,30 @@ func chunked(_ payload: [UInt8], size: Int = 1000) -> [UInt8] {
         #expect(stats.hasPrefix("POOLS: 1\n\nSTATE: VALID PRIMARY\nTHREADS: live 2  idle "))
         #expect(stats.contains(" max 2 idle-timeout 30\nQUEUE: 0 items\n"))
         #expect(stats.hasSuffix("\nEND\0"))
+    }
+
+    /// A stream over 1 MiB is kept in an unnamed file in TemporaryDirectory: found there when the directory exists,
+    /// an error naming the failure when it does not. Streams in a row reuse memory and give the same verdicts.
+    @Test func largeStreamsGoToTemporaryDirectory() throws {
+        let marker = Array("VIGIL-LARGE-STREAM-MARKER".utf8)
+        let databases = try TemporaryDirectory()
+        try databases.write(
+            "marker.ndb", text: "Large-Marker:0:*:\(marker.map { String(format: "%02x", $0) }.joined())\n")
+        // The marker past 1 MiB: in the part that went to the file.
+        let large = TestContent.noise(3 << 20, seed: 7) + marker
+        let server = try RunningServer(databasePaths: [databases.path])
+        for _ in 0..<3 {
+            #expect(
+                try server.exchange(Array("zINSTREAM\0".utf8) + chunked(large, size: 1 << 16))
+                    == "stream: Large-Marker FOUND\0")
+            #expect(
+                try server.exchange(Array("zINSTREAM\0".utf8) + chunked(TestContent.noise(2 << 20, seed: 3)))
+                    == "stream: OK\0")
+        }
+        let missing = try RunningServer { $0.temporaryDirectory = "/nonexistent/vigil-temporary" }
+        #expect(
+            try missing.exchange(Array("zINSTREAM\0".utf8) + chunked(large, size: 1 << 16))
+                == "Error writing to temporary file: No such file or directory. ERROR\0")
     }
 
     @Test func scansPathsAndDescriptors() throws {

@@ -17,12 +17,15 @@ final class Client: @unchecked Sendable {
     private var session: Connection?
     private var command = 0
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    /// The clean request, its payload's first 16 bytes rewritten for each scan.
+    private var clean: [UInt8]
 
     init(number: Int, options: Options, address: Address, requests: Requests, log: ErrorLog) {
         (self.number, self.options, self.address, self.requests, self.log) = (number, options, address, requests, log)
         let whole = options.timeout.rounded(.down)
         timeout = timeval(tv_sec: Int(whole), tv_usec: Int((options.timeout - whole) * 1e6))
         latencies.reserveCapacity(options.scans)
+        clean = requests.clean
     }
 
     deinit { reply.deallocate() }
@@ -31,6 +34,7 @@ final class Client: @unchecked Sendable {
     func run() {
         scans: for scan in 1...options.scans {
             let infected = options.eicarEvery > 0 && scan % options.eicarEvery == 0
+            if !infected && !options.samePayload { stamp(scan) }
             let start = Clock.now
             let result = options.session ? sessionScan(infected: infected) : singleScan(infected: infected)
             switch result {
@@ -45,6 +49,15 @@ final class Client: @unchecked Sendable {
         if var connection = session {
             _ = Requests.endSession.withUnsafeBytes { connection.send($0) }
             connection.close()
+        }
+    }
+
+    /// Writes the client's and the scan's numbers over the payload's first 16 bytes (as far as it has them).
+    private func stamp(_ scan: Int) {
+        var numbers = (UInt64(number).littleEndian, UInt64(scan).littleEndian)
+        let count = min(16, requests.payloadSize)
+        withUnsafeBytes(of: &numbers) { stamp in
+            for i in 0..<count { clean[Requests.payloadOffset + i] = stamp[i] }
         }
     }
 
@@ -86,7 +99,7 @@ final class Client: @unchecked Sendable {
     /// Sends the prepared request and checks the reply: `stream: OK` for the clean payload, `stream: NAME FOUND`
     /// for EICAR, preceded by `N: ` in a session.
     private func exchange(on connection: Connection, infected: Bool, command: Int?) -> Result<Void, ScanError> {
-        let request = infected ? requests.eicar : requests.clean
+        let request = infected ? requests.eicar : clean
         if let error = request.withUnsafeBytes({ connection.send($0) }) {
             // A server that refuses the stream (too long, say) replies and closes: show what it said.
             guard case .success(let length) = connection.receiveReply(into: reply) else {

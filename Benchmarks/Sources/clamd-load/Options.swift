@@ -27,6 +27,9 @@ struct Options {
     var size = 4096
     /// Many scans per connection (`zIDSESSION` … `zEND`) instead of one connection per scan.
     var session = false
+    /// Every scan sends the very same payload (by default each clean payload begins with its client's and scan's
+    /// numbers, so that clamd's cache of clean content cannot answer it without scanning).
+    var samePayload = false
     /// Every K-th scan of a client sends the EICAR test string and expects `FOUND`; 0: never.
     var eicarEvery = 0
     /// Bytes per INSTREAM chunk (clamdscan sends a little under 8 KiB).
@@ -41,9 +44,11 @@ struct Options {
     static let usage = """
         usage: clamd-load (--unix PATH | --tcp HOST:PORT) [--clients N] [--scans M] [--size BYTES[K|M]]
                           [--session] [--eicar-every K] [--chunk BYTES[K|M]] [--timeout SECONDS]
-                          [--max-errors E]
+                          [--same-payload] [--max-errors E]
                clamd-load (--unix PATH | --tcp HOST:PORT) --command NAME [--timeout SECONDS]
-          N clients (threads) each run M INSTREAM scans of a deterministic clean payload of BYTES and print
+          N clients (threads) each run M INSTREAM scans of a deterministic clean payload of BYTES (its first 16
+          bytes the client's and the scan's numbers, unless --same-payload, so that clamd's cache of clean
+          content does not answer without scanning) and print
           one line: scans, errors, wall time, scans/s, MiB/s, p50/p99/max latency (connect to reply), the
           client's own CPU time. --session: one zIDSESSION connection per client, latency send to reply
           (a session's first scan includes the connect). --eicar-every K: every K-th scan of a client sends
@@ -80,6 +85,7 @@ struct Options {
             case "--scans": options.scans = number(flag, min: 1)
             case "--size": options.size = number(flag, min: 0)
             case "--session": options.session = true
+            case "--same-payload": options.samePayload = true
             case "--eicar-every": options.eicarEvery = number(flag, min: 0)
             case "--chunk": options.chunk = number(flag, min: 1)
             case "--timeout":

@@ -7,6 +7,8 @@ struct Requests: @unchecked Sendable {
     let eicar: [UInt8]
     /// The payload's size, for MiB/s.
     let payloadSize: Int
+    /// Where a request's payload begins: after `zINSTREAM\0` and the first chunk's length.
+    static let payloadOffset = 10 + 4
 
     /// `zIDSESSION\0`: opens a session; commands after it are answered `N: reply\0`, numbered from 1.
     static let openSession = Array("zIDSESSION\0".utf8)

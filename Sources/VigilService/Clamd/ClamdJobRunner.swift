@@ -12,6 +12,8 @@ struct ClamdJobRunner: Sendable {
         switch job.work {
         case .stream(let stream):
             let verdicts = stream.withContents { service.clamdVerdicts($0) }
+            // Before the reply, which lets a client send its next stream at once: that one reuses this memory.
+            stream.discard()
             switch verdicts {
             case .success(let verdicts): verdicts.forEach { channel.send(job.format.line("stream", $0)) }
             case .failure(let e): channel.send(job.format.line("stream", "\(e). ERROR"))

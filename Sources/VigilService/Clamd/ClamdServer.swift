@@ -191,7 +191,8 @@ public final class ClamdServer: @unchecked Sendable {
                     wakeup.signal()
                 }
                 let state = ClamdConnection(
-                    streamMaxLength: configuration.streamMaxLength, allowAllMatchScan: configuration.allowAllMatchScan)
+                    streamMaxLength: configuration.streamMaxLength, allowAllMatchScan: configuration.allowAllMatchScan,
+                    temporaryDirectory: configuration.temporaryDirectory)
                 let connection = Connection(fd: fd, channel: channel, protocolState: state)
                 connections[fd.rawValue] = connection
                 bySerial[serial] = fd.rawValue
