@@ -285,7 +285,6 @@ struct YaraErrorTests {
             (#"$a = "abc" xor nocase"#, "modifiers 'xor' and 'nocase' cannot be combined"),
             (#"$a = "abc" base64 fullword"#, "modifiers 'base64' and 'fullword' cannot be combined"),
             (#"$a = "abc" base64 xor"#, "modifiers 'base64' and 'xor' cannot be combined"),
-            (#"$a = "ab" base64"#, "base64 strings must be at least 3 bytes long ($a)"),
             (#"$a = "abc" wide wide"#, "duplicated modifier 'wide'"),
             (#"$a = "abc" xor(300)"#, "xor key 300 is not between 0 and 255"),
             (#"$a = "abc" xor(4-2)"#, "xor range 4-2 is upside down"),

@@ -28,9 +28,6 @@ extension YaraParser {
         }
         try advance()
         let modifiers = try stringModifiers(allowed: allowed, for: pattern)
-        if case .text(let bytes) = pattern, modifiers.base64 != nil || modifiers.base64Wide != nil, bytes.count < 3 {
-            throw error("base64 strings must be at least 3 bytes long (\(identifier))", at: patternLocation)
-        }
         return YaraStringDeclaration(identifier: identifier, pattern: pattern, modifiers: modifiers, location: location)
     }
 
