@@ -17,9 +17,6 @@ public struct FilePath: Hashable, Comparable, Sendable, ExpressibleByStringLiter
     /// The path as text: UTF-8, with each byte that is not valid UTF-8 shown as U+FFFD.
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Whether the path is empty.
-    public var isEmpty: Bool { bytes.isEmpty }
-
     /// The path of `name` inside this directory: one `/` between them.
     public func appending(_ name: FilePath) -> FilePath {
         var joined = self
@@ -34,9 +31,6 @@ public struct FilePath: Hashable, Comparable, Sendable, ExpressibleByStringLiter
         while trimmed.bytes.count > 1 && trimmed.bytes.last == UInt8(ascii: "/") { trimmed.bytes.removeLast() }
         return trimmed
     }
-
-    /// Whether the path ends in `/`.
-    public var hasTrailingSlash: Bool { bytes.last == UInt8(ascii: "/") }
 
     /// Byte order, as `strcmp` sorts.
     public static func < (lhs: FilePath, rhs: FilePath) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }

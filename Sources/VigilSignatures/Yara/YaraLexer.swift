@@ -179,7 +179,7 @@ struct YaraLexer {
             let radix: Int64 = marker == UInt8(ascii: "x") ? 16 : 8
             var value: Int64 = 0
             var digits = 0
-            while let b = peek(), let digit = b.digitValue, Int64(digit) < radix {
+            while let b = peek(), let digit = ASCII.hexDigit(b), Int64(digit) < radix {
                 let (shifted, overflow) = value.multipliedReportingOverflow(by: radix)
                 guard !overflow else { throw error("integer too large", line: line, column: column) }
                 value = shifted + Int64(digit)
@@ -233,7 +233,7 @@ struct YaraLexer {
                 case UInt8(ascii: "n"): bytes.append(0x0A)
                 case UInt8(ascii: "r"): bytes.append(0x0D)
                 case UInt8(ascii: "x"):
-                    guard let high = peek()?.hexValue, let low = peek(1)?.hexValue else {
+                    guard let high = peek().flatMap(ASCII.hexDigit), let low = peek(1).flatMap(ASCII.hexDigit) else {
                         throw error("illegal escape sequence", line: self.line, column: escapeColumn)
                     }
                     advance()
@@ -326,17 +326,8 @@ struct YaraLexer {
 }
 
 extension UInt8 {
-    fileprivate var isIdentifierStart: Bool {
-        (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A) || self == 0x5F
-    }
-    fileprivate var isDigit: Bool { self >= 0x30 && self <= 0x39 }
-    fileprivate var digitValue: Int? {
-        if isDigit { return Int(self - 0x30) }
-        if self >= 0x61 && self <= 0x66 { return Int(self - 0x61 + 10) }
-        if self >= 0x41 && self <= 0x46 { return Int(self - 0x41 + 10) }
-        return nil
-    }
-    fileprivate var hexValue: UInt8? { digitValue.map(UInt8.init) }
+    fileprivate var isIdentifierStart: Bool { ASCII.isLetter(self) || self == 0x5F }
+    fileprivate var isDigit: Bool { ASCII.isDigit(self) }
 }
 
 extension String {

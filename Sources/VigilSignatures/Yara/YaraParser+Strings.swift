@@ -213,10 +213,10 @@ struct HexStringParser {
         var value: UInt8 = 0
         var mask: UInt8 = 0
         for shift in [4, 0] as [UInt8] {
-            guard index < body.count, !" \t\r\n|)[(".utf8.contains(body[index]) || shift == 4 else {
+            // A second nibble missing: the byte is cut by the end, a space, or the next token.
+            guard index < body.count, shift == 4 || !" \t\r\n|)[(".utf8.contains(body[index]) else {
                 throw fail("incomplete byte in hex string")
             }
-            guard index < body.count else { throw fail("incomplete byte in hex string") }
             let c = body[index]
             if c == UInt8(ascii: "?") {
                 // a wildcard nibble
