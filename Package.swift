@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "VigilTestSupport", dependencies: ["VigilSystem", "CVigilZlib", "CVigilArchive"],
             path: "Tests/VigilTestSupport"),
-        .testTarget(name: "VigilSignaturesTests", dependencies: ["VigilSignatures"]),
+        .testTarget(name: "VigilSignaturesTests", dependencies: ["VigilSignatures", "VigilTestSupport"]),
         .testTarget(name: "VigilFormatsTests", dependencies: ["VigilFormats", "VigilTestSupport"]),
         .testTarget(name: "VigilEngineTests", dependencies: ["VigilEngine", "VigilTestSupport"]),
         .testTarget(name: "VigilDatabaseTests", dependencies: ["VigilDatabase", "VigilEngine", "VigilTestSupport"]),

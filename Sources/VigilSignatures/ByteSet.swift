@@ -26,6 +26,24 @@ public struct ByteSet: Sendable, Equatable {
         return word & (1 << UInt64(b & 63)) != 0
     }
 
+    /// How many bytes the set holds.
+    public var count: Int {
+        bits.0.nonzeroBitCount + bits.1.nonzeroBitCount + bits.2.nonzeroBitCount + bits.3.nonzeroBitCount
+    }
+
+    /// The bytes in the set, ascending.
+    public var members: [UInt8] {
+        var out: [UInt8] = []
+        for (w, word) in [bits.0, bits.1, bits.2, bits.3].enumerated() {
+            var rest = word
+            while rest != 0 {
+                out.append(UInt8(w * 64 + rest.trailingZeroBitCount))
+                rest &= rest - 1
+            }
+        }
+        return out
+    }
+
     /// The bytes not in the set.
     public var inverted: ByteSet { ByteSet { !contains($0) } }
 

@@ -1,18 +1,7 @@
 import Foundation
 import Testing
 import VigilSignatures
-
-/// The shared material beside the repository (`../shared`): real rule sets and YARA-X's test cases.
-enum SharedMaterial {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path
-
-    static func path(_ relative: String) throws -> String {
-        let path = root + "/" + relative
-        try #require(FileManager.default.fileExists(atPath: path), "missing shared material \(path)")
-        return path
-    }
-}
+import VigilTestSupport
 
 /// Every rule of the real rule sets, and every rule of the conformance cases libyara accepts, parses.
 @Suite("YARA corpora parse")
@@ -36,16 +25,12 @@ struct YaraCorpusParsingTests {
     }
 
     @Test func conformanceCasesParse() throws {
-        let path = try SharedMaterial.path("conformance/yara/cases.jsonl")
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         var failures: [String] = []
-        for line in lines {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            guard object["libyara_4_5_agrees"] as? Bool == true, let rule = object["rule"] as? String else { continue }
+        for c in try SharedMaterial.yaraCases() {
             do {
-                _ = try YaraParser.parse(Array(rule.utf8), file: "case")
+                _ = try YaraParser.parse(Array(c.rule.utf8), file: "case")
             } catch {
-                failures.append("\(object["source"] ?? ""): \(rule)\n\(error.renderedWithExcerpt)")
+                failures.append("\(c.source): \(c.rule)\n\(error.renderedWithExcerpt)")
             }
         }
         #expect(failures.isEmpty, "\(failures.count) cases:\n\(failures.prefix(40).joined(separator: "\n"))")

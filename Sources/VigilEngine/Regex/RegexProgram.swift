@@ -74,10 +74,12 @@ struct RegexProgram: Sendable {
     }
 
     /// The leftmost-first match in `subject` starting at or after `from` (exactly at `from` when `anchored`):
-    /// its start and end.
-    func firstMatch(in subject: UnsafeRawBufferPointer, from: Int, anchored: Bool) -> (start: Int, end: Int)? {
+    /// its start and end. No byte at or past `limit` is consumed (assertions still see the whole subject).
+    func firstMatch(in subject: UnsafeRawBufferPointer, from: Int, anchored: Bool, limit: Int? = nil)
+        -> (start: Int, end: Int)?
+    {
         var runner = PikeRunner(program: self, subject: subject)
-        return runner.run(from: from, anchored: anchored)
+        return runner.run(from: from, anchored: anchored, limit: min(limit ?? subject.count, subject.count))
     }
 }
 
@@ -107,6 +109,10 @@ private struct PikeRunner {
             let before = p > 0 && ASCII.isWordByte(subject[p - 1])
             let after = p < n && ASCII.isWordByte(subject[p])
             return (before != after) == (a == .wordBoundary)
+        case .wideWordBoundary, .notWideWordBoundary:
+            let before = p >= 2 && subject[p - 1] == 0 && ASCII.isWordByte(subject[p - 2])
+            let after = p + 1 < n && subject[p + 1] == 0 && ASCII.isWordByte(subject[p])
+            return (before != after) == (a == .wideWordBoundary)
         }
     }
 
@@ -127,7 +133,7 @@ private struct PikeRunner {
         }
     }
 
-    mutating func run(from: Int, anchored: Bool) -> (start: Int, end: Int)? {
+    mutating func run(from: Int, anchored: Bool, limit: Int) -> (start: Int, end: Int)? {
         guard from >= 0, from <= subject.count else { return nil }
         var found: (start: Int, end: Int)?
         var current: [(pc: Int, start: Int)] = []
@@ -144,14 +150,14 @@ private struct PikeRunner {
                 i += 1
                 switch code[pc] {
                 case .bytes(let set):
-                    if p < subject.count, set.contains(subject[p]) { add(pc + 1, start: start, at: p + 1, to: &next) }
+                    if p < limit, set.contains(subject[p]) { add(pc + 1, start: start, at: p + 1, to: &next) }
                 case .match:
                     found = (start, p)
                     i = current.count  // lower-priority threads cannot win
                 default: break
                 }
             }
-            if p >= subject.count { break }
+            if p >= limit { break }
             p += 1
             if found == nil && !anchored { add(0, start: p, at: p, to: &next) }
             if next.isEmpty && (found != nil || anchored) { break }

@@ -45,6 +45,10 @@ public enum RegexAssertion: Sendable, Equatable {
     case wordBoundary
     /// `\B`.
     case notWordBoundary
+    /// `\b` in a wide (UTF-16LE) expression: a word character is a word byte followed by a zero.
+    case wideWordBoundary
+    /// `\B` in a wide expression.
+    case notWideWordBoundary
 }
 
 /// The parsed expression.
@@ -200,11 +204,16 @@ struct RegexParser {
             }
             return i > start ? value : nil
         }
-        guard let lo = number() ?? (options.yara && i < pattern.count && pattern[i] == UInt8(ascii: ",") ? 0 : nil)
+        // libyara's lexer allows spaces around the comma (`{1 , 2}`).
+        func spaces() { while options.yara, i < pattern.count, pattern[i] == 0x20 { i += 1 } }
+        let lo = number()
+        spaces()
+        guard let lo = lo ?? (options.yara && i < pattern.count && pattern[i] == UInt8(ascii: ",") ? 0 : nil)
         else { return nil }
         var hi: Int? = lo
         if i < pattern.count, pattern[i] == UInt8(ascii: ",") {
             i += 1
+            spaces()
             hi = number()
         }
         guard i < pattern.count, pattern[i] == UInt8(ascii: "}") else { return nil }

@@ -1,0 +1,205 @@
+import VigilSignatures
+
+/// Atoms for a pattern: short byte strings, one of which every match contains, each at a known distance range
+/// from the match's start. The prefilter watches the atoms; a hit gives the candidate starts to verify.
+///
+/// libyara picks atoms the same way (runs of fixed bytes, alternatives covered branch by branch, quality by how
+/// rare the bytes are); Vigil's prefilter takes atoms of up to 7 bytes, so longer runs are preferred.
+struct RegexAtoms: Sendable, Equatable {
+    /// The byte strings (each 2 to 7 bytes).
+    var atoms: [[UInt8]]
+    /// How far the atom may start from the match's start: at least `low`, at most `high` (`nil`: unbounded).
+    var low: Int
+    var high: Int?
+    /// How selective the choice is (higher is better).
+    var quality: Int
+
+    /// The most case or class variants one atom may expand to.
+    static let maximumVariants = 16
+    /// The longest atom.
+    static let maximumLength = 7
+
+    /// The best atoms for `node`, or nil when some match need contain no fixed bytes worth watching.
+    static func choose(_ node: RegexNode) -> RegexAtoms? { cover(node) }
+
+    /// The best atoms for a byte string (letters in either case when `caseless`).
+    static func choose(literal bytes: [UInt8], caseless: Bool) -> RegexAtoms? {
+        window(bytes.map { b in caseless && ASCII.isLetter(b) ? [b | 0x20, b & 0xDF] : [b] }, low: 0, high: 0)
+    }
+
+    private static func cover(_ node: RegexNode) -> RegexAtoms? {
+        switch node {
+        case .empty, .assertion: return nil
+        case .bytes(let set): return window([set.members], low: 0, high: 0)
+        case .repetition(let inner, let minimum, _, _):
+            return minimum >= 1 ? cover(inner) : nil
+        case .alternation(let branches):
+            var out: RegexAtoms?
+            for branch in branches {
+                guard let choice = cover(branch) else { return nil }
+                guard let so = out else {
+                    out = choice
+                    continue
+                }
+                out = RegexAtoms(
+                    atoms: so.atoms + choice.atoms, low: min(so.low, choice.low),
+                    high: so.high.flatMap { a in choice.high.map { max(a, $0) } },
+                    quality: min(so.quality, choice.quality) - 2)
+            }
+            if let atoms = out?.atoms, Set(atoms).count > 4 * maximumVariants { return nil }
+            return out
+        case .concatenation(let items):
+            var best: RegexAtoms?
+            func consider(_ choice: RegexAtoms?) {
+                if let choice, choice.quality > (best?.quality ?? Int.min) { best = choice }
+            }
+            var run: [[UInt8]] = []
+            var runLow = 0
+            var runHigh: Int? = 0
+            var low = 0
+            var high: Int? = 0
+            for item in flattened(items) {
+                let fixed = fixedSets(item)
+                if let fixed {
+                    if run.isEmpty { (runLow, runHigh) = (low, high) }
+                    run += fixed
+                }
+                if fixed == nil || fixed!.count != item.maximumLength {
+                    consider(window(run, low: runLow, high: runHigh))
+                    run = []
+                    if fixed == nil, let inner = cover(item) {
+                        consider(inner.shifted(low: low, high: high))
+                    }
+                }
+                low += item.minimumLength
+                high = high.flatMap { h in item.maximumLength.map { h + $0 } }
+            }
+            consider(window(run, low: runLow, high: runHigh))
+            return best
+        }
+    }
+
+    /// A repetition's mandatory copies, or a byte: the sets it matches one after another, if it is small enough
+    /// to be an atom's part.
+    private static func fixedSets(_ node: RegexNode) -> [[UInt8]]? {
+        switch node {
+        case .bytes(let set) where set.count <= 4 && set.count > 0: return [set.members]
+        case .repetition(.bytes(let set), let minimum, _, _) where minimum >= 1 && set.count <= 4 && set.count > 0:
+            return Array(repeating: set.members, count: min(minimum, maximumLength))
+        default: return nil
+        }
+    }
+
+    private static func flattened(_ items: [RegexNode]) -> [RegexNode] {
+        items.flatMap { item -> [RegexNode] in
+            if case .concatenation(let inner) = item { return flattened(inner) }
+            return [item]
+        }
+    }
+
+    private func shifted(low: Int, high: Int?) -> RegexAtoms {
+        RegexAtoms(
+            atoms: atoms, low: self.low + low, high: self.high.flatMap { h in high.map { h + $0 } },
+            quality: quality)
+    }
+
+    /// The best window of 2 to 7 positions from a run (the bytes each position may hold) starting `low...high`
+    /// bytes into the match.
+    private static func window(_ run: [[UInt8]], low: Int, high: Int?) -> RegexAtoms? {
+        var best: (start: Int, length: Int, quality: Int)?
+        for start in run.indices {
+            var variants = 1
+            var quality = 0
+            var distinct = Set<UInt8>()
+            for length in 1...min(maximumLength, run.count - start) {
+                let set = run[start + length - 1]
+                variants *= set.count
+                guard variants <= maximumVariants else { break }
+                quality += byteQuality(set)
+                distinct.insert(set[0])
+                guard length >= 2 else { continue }
+                // Runs of one repeated byte (zero padding, `AAAA`) hit far more often than their length suggests.
+                let score = distinct.count == 1 ? quality / 2 : quality
+                if score > (best?.quality ?? Int.min) { best = (start, length, score) }
+            }
+        }
+        guard let best else { return nil }
+        var atoms: [[UInt8]] = [[]]
+        for set in run[best.start..<(best.start + best.length)] {
+            atoms = atoms.flatMap { prefix in set.map { prefix + [$0] } }
+        }
+        return RegexAtoms(
+            atoms: atoms, low: low + best.start, high: high.map { $0 + best.start },
+            quality: best.quality)
+    }
+
+    /// How much a byte of the atom narrows the search: common bytes of binaries and text count for less.
+    private static func byteQuality(_ set: [UInt8]) -> Int {
+        switch set.count {
+        case 1:
+            switch set[0] {
+            case 0x00, 0xFF, 0x20, 0x90, 0xCC, 0x0A, 0x0D: return 6
+            default: return 12
+            }
+        case 2: return 9
+        default: return 5
+        }
+    }
+}
+
+extension RegexNode {
+    /// The fewest bytes a match consumes.
+    var minimumLength: Int {
+        switch self {
+        case .empty, .assertion: 0
+        case .bytes: 1
+        case .concatenation(let items): items.reduce(0) { $0 + $1.minimumLength }
+        case .alternation(let branches): branches.map(\.minimumLength).min() ?? 0
+        case .repetition(let inner, let minimum, _, _): inner.minimumLength * minimum
+        }
+    }
+
+    /// The most bytes a match consumes (`nil`: unbounded).
+    var maximumLength: Int? {
+        switch self {
+        case .empty, .assertion: return 0
+        case .bytes: return 1
+        case .concatenation(let items):
+            var total = 0
+            for item in items {
+                guard let n = item.maximumLength else { return nil }
+                total += n
+            }
+            return total
+        case .alternation(let branches):
+            var most = 0
+            for branch in branches {
+                guard let n = branch.maximumLength else { return nil }
+                most = max(most, n)
+            }
+            return most
+        case .repetition(let inner, _, let maximum, _):
+            guard let maximum, let n = inner.maximumLength else { return inner.maximumLength == 0 ? 0 : nil }
+            return n * maximum
+        }
+    }
+
+    /// The bytes a match can begin with (every byte when it can begin with an assertion or be empty).
+    var firstBytes: ByteSet {
+        switch self {
+        case .empty, .assertion: return ByteSet { _ in true }
+        case .bytes(let set): return set
+        case .concatenation(let items):
+            var out = ByteSet { _ in false }
+            for item in items {
+                out = out.union(item.firstBytes)
+                if item.minimumLength > 0 { return out }
+            }
+            return ByteSet { _ in true }
+        case .alternation(let branches):
+            return branches.reduce(ByteSet { _ in false }) { $0.union($1.firstBytes) }
+        case .repetition(let inner, let minimum, _, _):
+            return minimum == 0 ? ByteSet { _ in true } : inner.firstBytes
+        }
+    }
+}

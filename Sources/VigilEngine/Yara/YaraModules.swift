@@ -1,0 +1,5 @@
+/// The modules rules can import.
+enum YaraModules {
+    /// Every module, by name.
+    static let all: [YaraModule] = []
+}

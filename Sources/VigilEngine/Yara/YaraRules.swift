@@ -1,0 +1,125 @@
+import VigilSignatures
+
+/// Compiled YARA rules, immutable and shared by every scanning thread: each namespace's rules in order, every
+/// string's forms behind one prefilter, and the compiled conditions.
+public final class YaraRules: Sendable {
+    struct Rule: Sendable {
+        var name: String
+        var namespace: Int
+        var isPrivate: Bool
+        var isGlobal: Bool
+        var tags: [String]
+        var metadata: [YaraMetadata]
+        /// The rule's strings (global indexes).
+        var strings: Range<Int>
+        var condition: YaraCode
+        var slotCount: Int
+    }
+
+    struct StringEntry: Sendable {
+        var identifier: String
+        var rule: Int
+        var isPrivate: Bool
+        /// The pieces, in order (one unless a hex string is chained), and the gaps between them.
+        var pieces: [Int]
+        var gaps: [ClosedRange<Int>]
+    }
+
+    /// How a prefilter hit leads to a form: the form, and how far before the atom its match may start.
+    struct AtomEntry: Sendable {
+        var form: Int32
+        var low: Int32
+        /// -1: up to ``YaraScanner/reach`` bytes.
+        var high: Int32
+    }
+
+    let namespaces: [String]
+    let rules: [Rule]
+    let strings: [StringEntry]
+    let forms: [YaraFormPlan]
+    /// The piece each form belongs to.
+    let formPiece: [Int]
+    let pieceCount: Int
+    let entries: [AtomEntry]
+    /// Forms with no atom, tried at every position that can begin them.
+    let everywhere: [Int]
+    let prefilter: Prefilter?
+    /// The image the prefilter's tables live in.
+    let storage: ImageStorage?
+    let externals: [YaraValue]
+    let modules: [YaraModule]
+    /// Slow patterns and other notes from compiling, with where they are.
+    public let warnings: [SignatureError]
+
+    /// How many rules there are (private ones included).
+    public var ruleCount: Int { rules.count }
+
+    init(
+        namespaces: [String], rules: [Rule], strings: [StringEntry], forms: [YaraFormPlan], formPiece: [Int],
+        pieceCount: Int, externals: [YaraValue], modules: [YaraModule], warnings: [SignatureError]
+    ) {
+        self.namespaces = namespaces
+        self.rules = rules
+        self.strings = strings
+        self.forms = forms
+        self.formPiece = formPiece
+        self.pieceCount = pieceCount
+        self.externals = externals
+        self.modules = modules
+        self.warnings = warnings
+        var atoms: [(atom: [UInt8], id: Int, best: Int)] = []
+        var entries: [AtomEntry] = []
+        var everywhere: [Int] = []
+        for (index, plan) in forms.enumerated() {
+            guard let choice = plan.atoms else {
+                everywhere.append(index)
+                continue
+            }
+            let high = choice.high.map { min($0, YaraScanner.reach) } ?? -1
+            for atom in Set(choice.atoms).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                atoms.append((atom, entries.count, 0))
+                entries.append(
+                    AtomEntry(
+                        form: Int32(index), low: Int32(min(choice.low, YaraScanner.reach)),
+                        high: Int32(high)))
+            }
+        }
+        self.entries = entries
+        self.everywhere = everywhere
+        if atoms.isEmpty {
+            prefilter = nil
+            storage = nil
+        } else {
+            var writer = ImageWriter()
+            Prefilter.write(atoms: atoms, to: &writer)
+            let image = writer.finish(signatureCount: 0)
+            do throws(ImageError) {
+                var reader = try ImageReader(image)
+                prefilter = try Prefilter(&reader, patterns: entries.count)
+            } catch {
+                fatalError("Vigil could not read the YARA prefilter it wrote: \(error)")
+            }
+            storage = image
+        }
+    }
+}
+
+/// A rule that matched, with what a report needs.
+public struct YaraRuleMatch: Sendable, Equatable {
+    /// The namespace (the rule file's name without its extension).
+    public var namespace: String
+    /// The rule's name.
+    public var rule: String
+    /// Its tags.
+    public var tags: [String]
+    /// Its metadata, in order.
+    public var metadata: [YaraMetadata]
+    /// Each non-private string that matched, with every match (offset order).
+    public var strings: [(identifier: String, matches: [YaraStringMatch])]
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.namespace == b.namespace && a.rule == b.rule && a.tags == b.tags && a.metadata == b.metadata
+            && a.strings.map(\.identifier) == b.strings.map(\.identifier)
+            && a.strings.map(\.matches) == b.strings.map(\.matches)
+    }
+}

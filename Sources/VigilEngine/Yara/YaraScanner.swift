@@ -1,0 +1,189 @@
+import VigilSignatures
+
+/// Matches compiled YARA rules against one file: one prefilter pass for every string's atoms, each hit
+/// verified at its candidate starts, then the conditions in rule order.
+///
+/// Matching follows libyara 4.5: every start where a string matches is a match (overlapping ones included), a
+/// regular expression's match is its leftmost-first one from that start, no match reaches more than
+/// ``reach`` bytes before or after the atom that found it, and a string keeps at most ``maximumMatches``.
+struct YaraScanner {
+    /// libyara's `YR_RE_SCAN_LIMIT`: how far a regular expression is followed either side of its atom.
+    static let reach = 1024
+    /// libyara's `YR_MAX_STRING_MATCHES`.
+    static let maximumMatches = 1_000_000
+
+    let rules: YaraRules
+    let data: UnsafeRawBufferPointer
+    private var pieces: [[YaraStringMatch]]
+    /// Starts already tried for an expression form whose start is not fixed by its atom: `form << 32 | start`.
+    private var tried: Set<Int> = []
+
+    init(rules: YaraRules, data: UnsafeRawBufferPointer) {
+        self.rules = rules
+        self.data = data
+        pieces = Array(repeating: [], count: rules.pieceCount)
+    }
+
+    /// The rules that match, in declaration order (private rules left out).
+    mutating func scan() -> [YaraRuleMatch] {
+        findStrings()
+        let matches = rules.strings.map(stringMatches)
+        var evaluator = YaraEvaluator(
+            data: data, matches: matches, externals: rules.externals,
+            rules: Array(repeating: false, count: rules.rules.count),
+            moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules)
+        for (index, rule) in rules.rules.enumerated() {
+            if evaluator.slots.count < rule.slotCount {
+                evaluator.slots += Array(repeating: .undefined, count: rule.slotCount - evaluator.slots.count)
+            }
+            evaluator.rules[index] = evaluator.boolean(rule.condition) == true
+        }
+        var failedNamespaces = Set<Int>()
+        for (index, rule) in rules.rules.enumerated() where rule.isGlobal && !evaluator.rules[index] {
+            failedNamespaces.insert(rule.namespace)
+        }
+        var out: [YaraRuleMatch] = []
+        for (index, rule) in rules.rules.enumerated()
+        where evaluator.rules[index] && !rule.isPrivate && !failedNamespaces.contains(rule.namespace) {
+            out.append(
+                YaraRuleMatch(
+                    namespace: rules.namespaces[rule.namespace], rule: rule.name, tags: rule.tags,
+                    metadata: rule.metadata,
+                    strings: rule.strings.compactMap { s in
+                        rules.strings[s].isPrivate || matches[s].isEmpty
+                            ? nil : (rules.strings[s].identifier, matches[s])
+                    }))
+        }
+        return out
+    }
+
+    // MARK: Strings
+
+    private mutating func findStrings() {
+        if let prefilter = rules.prefilter {
+            prefilter.scan(data) { id, position in
+                let entry = rules.entries[id]
+                let form = Int(entry.form)
+                let high = entry.high < 0 ? Self.reach : Int(entry.high)
+                let latest = position - Int(entry.low)
+                let earliest = max(0, position - high)
+                guard latest >= 0 else { return true }
+                if earliest == latest {
+                    check(form, at: latest, atom: position)
+                } else {
+                    for start in earliest...latest where tried.insert(form << 32 | start).inserted {
+                        check(form, at: start, atom: position)
+                    }
+                }
+                return true
+            }
+        }
+        for form in rules.everywhere { checkEverywhere(form) }
+        for p in pieces.indices where pieces[p].count > 1 {
+            pieces[p].sort { $0.offset < $1.offset }
+            var kept: [YaraStringMatch] = []
+            kept.reserveCapacity(pieces[p].count)
+            for m in pieces[p] where kept.last?.offset != m.offset { kept.append(m) }
+            pieces[p] = kept
+        }
+    }
+
+    private mutating func checkEverywhere(_ form: Int) {
+        let plan = rules.forms[form]
+        switch plan.form {
+        case .literal(let bytes, let caseless):
+            let first = bytes[0]
+            for start in 0..<data.count {
+                let b = data[start]
+                if b == first || (caseless && ASCII.isLetter(b) && b | 0x20 == first | 0x20) {
+                    check(form, at: start, atom: start)
+                }
+            }
+        case .expression(_, let firstBytes):
+            for start in 0...data.count where start == data.count || firstBytes.contains(data[start]) {
+                check(form, at: start, atom: start)
+            }
+        }
+    }
+
+    private mutating func check(_ form: Int, at start: Int, atom: Int) {
+        let piece = rules.formPiece[form]
+        guard pieces[piece].count < Self.maximumMatches else { return }
+        let plan = rules.forms[form]
+        let length: Int
+        switch plan.form {
+        case .literal(let bytes, let caseless):
+            guard start + bytes.count <= data.count else { return }
+            for k in bytes.indices {
+                let b = data[start + k]
+                let want = bytes[k]
+                guard b == want || (caseless && ASCII.isLetter(b) && b | 0x20 == want | 0x20) else { return }
+            }
+            length = bytes.count
+        case .expression(let program, _):
+            guard start <= data.count,
+                let match = program.firstMatch(
+                    in: data, from: start, anchored: true,
+                    limit: min(data.count, max(atom, start) + Self.reach))
+            else { return }
+            length = match.end - start
+        }
+        if plan.fullword, !delimited(start, start + length, wide: plan.wide) { return }
+        pieces[piece].append(YaraStringMatch(offset: start, length: length))
+    }
+
+    /// Whether the match is not part of a longer word: no letter or digit (followed by a zero, when wide)
+    /// right before or after it.
+    private func delimited(_ start: Int, _ end: Int, wide: Bool) -> Bool {
+        if wide {
+            if start >= 2, data[start - 1] == 0, ASCII.isAlphanumeric(data[start - 2]) { return false }
+            if end + 1 < data.count, data[end + 1] == 0, ASCII.isAlphanumeric(data[end]) { return false }
+            return true
+        }
+        if start >= 1, ASCII.isAlphanumeric(data[start - 1]) { return false }
+        if end < data.count, ASCII.isAlphanumeric(data[end]) { return false }
+        return true
+    }
+
+    /// A string's matches: its one piece's, or for a chained hex string, each first piece's match joined to
+    /// the nearest match of each next piece within its gap.
+    private func stringMatches(_ entry: YaraRules.StringEntry) -> [YaraStringMatch] {
+        guard entry.pieces.count > 1 else { return pieces[entry.pieces[0]] }
+        var out: [YaraStringMatch] = []
+        for head in pieces[entry.pieces[0]] {
+            var end = head.offset + head.length
+            var complete = true
+            for (k, gap) in entry.gaps.enumerated() {
+                let next = pieces[entry.pieces[k + 1]]
+                let low = end + gap.lowerBound
+                let high = gap.upperBound == Int.max ? Int.max : end + gap.upperBound
+                guard let i = Self.first(next, from: low), next[i].offset <= high else {
+                    complete = false
+                    break
+                }
+                end = next[i].offset + next[i].length
+            }
+            if complete { out.append(YaraStringMatch(offset: head.offset, length: end - head.offset)) }
+        }
+        return out
+    }
+
+    private static func first(_ list: [YaraStringMatch], from offset: Int) -> Int? {
+        var lo = 0
+        var hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid].offset < offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < list.count ? lo : nil
+    }
+}
+
+extension YaraRules {
+    /// The rules that match `data`, in declaration order (private rules and rules of a namespace whose global
+    /// rule failed left out).
+    public func scan(_ data: UnsafeRawBufferPointer) -> [YaraRuleMatch] {
+        var scanner = YaraScanner(rules: self, data: data)
+        return scanner.scan()
+    }
+}
