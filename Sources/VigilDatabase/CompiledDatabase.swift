@@ -32,15 +32,21 @@ public enum CompiledDatabase {
     {
         guard !paths.isEmpty else { throw DatabaseError(code: .empty, message: "no signature paths to compile") }
         if let compiled = paths.first(where: isCompiled) {
-            throw DatabaseError(code: .io, message: "\(compiled): already compiled; give the signature files it came from")
+            throw DatabaseError(
+                code: .io, message: "\(compiled): already compiled; give the signature files it came from")
         }
         let source = try DatabaseLoader.loadSignatures(paths, detectPUA: detectPUA)
+        if let yara = source.files.first(where: { [.yar, .yara].contains(SignatureFileKind(path: $0)) }) {
+            throw DatabaseError(
+                code: .io, message: "\(yara): YARA rules are not stored in a compiled database yet; give them with -d")
+        }
         var provenance = note
         if detectPUA { provenance.append("options: --detect-pua") }
         provenance += source.files.map { "source: \($0)" }
         provenance += source.containers.map { container in
             let h = container.header
-            return "container: \(container.path) version \(h.version), \(h.signatureCount) signatures, built \(h.buildTime)"
+            return
+                "container: \(container.path) version \(h.version), \(h.signatureCount) signatures, built \(h.buildTime)"
                 + (container.updates.isEmpty ? "" : ", updated by \(container.updates.count) .cdiff")
         }
         let (image, skipped) = Engine.compile(source.signatures, builtins: false, provenance: provenance)
@@ -54,7 +60,8 @@ public enum CompiledDatabase {
             throw DatabaseError(code: .io, message: "\(output): \(e)")
         }
         let header = try? ImageHeader(image.bytes, fileLength: image.bytes.count)
-        return CompileResult(signatureCount: header?.signatureCount ?? 0, size: image.bytes.count, files: source.files,
+        return CompileResult(
+            signatureCount: header?.signatureCount ?? 0, size: image.bytes.count, files: source.files,
             warnings: source.warnings + skipped)
     }
 
@@ -67,7 +74,8 @@ public enum CompiledDatabase {
     /// Maps a compiled database as the scan's database.
     static func load(_ path: String) throws(DatabaseError) -> LoadedDatabase {
         let (_, engine, status) = try open(path)
-        return LoadedDatabase(engine: engine, files: [path], newestModification: status.modificationTime,
+        return LoadedDatabase(
+            engine: engine, files: [path], newestModification: status.modificationTime,
             isBuiltin: false, warnings: [], containers: [])
     }
 
@@ -76,7 +84,9 @@ public enum CompiledDatabase {
     private static let checksumChunk = 1 << 20
 
     private static func open(_ path: String) throws(DatabaseError) -> (ImageHeader, Engine, FileStatus) {
-        func fail(_ message: String) -> DatabaseError { DatabaseError(code: .malformed, message: "\(path): \(message)") }
+        func fail(_ message: String) -> DatabaseError {
+            DatabaseError(code: .malformed, message: "\(path): \(message)")
+        }
         func failIO(_ e: Errno) -> DatabaseError { DatabaseError(code: .io, message: "\(path): \(e)") }
         let fd: FileDescriptor
         switch FileDescriptor.openForReading(path) {
@@ -102,7 +112,8 @@ public enum CompiledDatabase {
             var sum = ImageChecksum()
             var offset = ImageChecksum.start
             while offset < status.size {
-                let n = try readFully(fd, into: &buffer, at: offset, count: min(checksumChunk, status.size - offset),
+                let n = try readFully(
+                    fd, into: &buffer, at: offset, count: min(checksumChunk, status.size - offset),
                     path: path)
                 buffer.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
                 offset += n
@@ -127,9 +138,10 @@ public enum CompiledDatabase {
     }
 
     /// Reads exactly `count` bytes at `offset` (the file must not shrink while it is read).
-    private static func readFully(_ fd: FileDescriptor, into buffer: inout [UInt8], at offset: Int, count: Int,
-        path: String) throws(ImageError) -> Int
-    {
+    private static func readFully(
+        _ fd: FileDescriptor, into buffer: inout [UInt8], at offset: Int, count: Int,
+        path: String
+    ) throws(ImageError) -> Int {
         var done = 0
         while done < count {
             let result = buffer.withUnsafeMutableBytes {

@@ -25,6 +25,26 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// The signature diagnostic, for malformed text.
     public var signatureError: SignatureError?
 
+    /// A malformed-text error; a diagnostic without its line gets it from the file, for the caret excerpt.
+    init(_ error: SignatureError) {
+        var error = error
+        if error.excerpt == nil, error.location.column != nil,
+            case .success(let content) = readWholeFile(error.location.file)
+        {
+            let lines = content.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            if error.location.line >= 1, error.location.line <= lines.count {
+                error.excerpt = String(decoding: lines[error.location.line - 1], as: UTF8.self)
+            }
+        }
+        self.init(code: .malformed, message: error.description, signatureError: error)
+    }
+
+    init(code: Code, message: String, signatureError: SignatureError? = nil) {
+        self.code = code
+        self.message = message
+        self.signatureError = signatureError
+    }
+
     /// `FILE:LINE: what is wrong`, or the path and the system's reason.
     public var description: String { signatureError?.renderedWithExcerpt ?? message }
 }
@@ -70,7 +90,14 @@ public enum DatabaseLoader {
     /// (a directory's lists to all of its files, containers included) and of the paths after it.
     ///
     /// A compiled database (`.vdb`) is mapped as it is; it must then be the only path.
-    public static func load(_ paths: [String], detectPUA: Bool = false) throws(DatabaseError) -> LoadedDatabase {
+    ///
+    /// YARA rule files (`.yar`, `.yara`) compile each into its own namespace, named after the file; their
+    /// conditions may read `externals` (`--define`).
+    public static func load(
+        _ paths: [String], detectPUA: Bool = false, externals: [(name: String, value: YaraValue)] = []
+    )
+        throws(DatabaseError) -> LoadedDatabase
+    {
         guard !paths.isEmpty else {
             return LoadedDatabase(
                 engine: Engine(SignatureSet(), builtins: true), files: [], newestModification: nil,
@@ -85,10 +112,21 @@ public enum DatabaseLoader {
             return try CompiledDatabase.load(compiled)
         }
         let source = try loadSignatures(paths, detectPUA: detectPUA)
-        let engine = Engine(source.signatures)
+        var yara: YaraRules?
+        if !source.yara.isEmpty {
+            var compiler = YaraCompiler(externals: externals)
+            do throws(SignatureError) {
+                for (namespace, rules) in source.yara { try compiler.add(rules, namespace: namespace) }
+            } catch {
+                throw DatabaseError(error)
+            }
+            yara = compiler.finish()
+        }
+        let engine = Engine(source.signatures, yara: yara)
         return LoadedDatabase(
             engine: engine, files: source.files, newestModification: source.newestModification, isBuiltin: false,
-            warnings: source.warnings + engine.skipped, containers: source.containers)
+            warnings: source.warnings + engine.skipped + (yara?.warnings.map { "\($0); warning" } ?? []),
+            containers: source.containers)
     }
 
     /// Signatures read from text, before compiling.
@@ -103,6 +141,8 @@ public enum DatabaseLoader {
         public var warnings: [String]
         /// The ClamAV containers among `files`.
         public var containers: [LoadedContainer]
+        /// Parsed YARA rule files, each with its namespace (the file's name without its extension).
+        public var yara: [(namespace: String, source: YaraSource)]
     }
 
     /// Reads and parses the signature files at `paths` (see ``load(_:detectPUA:)``) without compiling them.
@@ -115,6 +155,7 @@ public enum DatabaseLoader {
         var read: [String] = []
         var containers: [LoadedContainer] = []
         var ignoring = IgnoreList { Array(Insecure.MD5.hash(data: Array($0))) }
+        var yara: [(namespace: String, source: YaraSource)] = []
 
         /// Whether Vigil loads files of `kind`; if not, a warning names the file.
         func isLoaded(_ kind: SignatureFileKind, _ name: String) -> Bool {
@@ -163,19 +204,36 @@ public enum DatabaseLoader {
                         try ignoring.add(bytes, file: unit.name)
                         continue
                     }
+                    if unit.kind.base == .yar {
+                        yara.append(
+                            (
+                                namespace(of: unit.name),
+                                try YaraParser.parse(bytes, file: unit.name) { path in
+                                    readWholeFile(path).map { $0.bytes }.mapError { .init(reason: "\($0)") }
+                                }
+                            ))
+                        continue
+                    }
                     let parsed = try SignatureSet.parse(
                         bytes, kind: unit.kind, file: unit.name,
                         ignoring: ignoring.isEmpty ? nil : ignoring)
                     warnings += parsed.skipped.map { "\($0); signature skipped" }
                     set.merge(parsed)
                 } catch {
-                    throw DatabaseError(code: .malformed, message: error.description, signatureError: error)
+                    throw DatabaseError(error)
                 }
             }
         }
         return SourceSignatures(
             signatures: set, files: read, newestModification: read.isEmpty ? nil : newest,
-            warnings: warnings, containers: containers)
+            warnings: warnings, containers: containers, yara: yara)
+    }
+
+    /// A YARA file's namespace: its name without directories and extension.
+    static func namespace(of path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot > name.startIndex else { return name }
+        return String(name[..<dot])
     }
 
     /// The signature files at a path: the file itself, or a directory's files with a signature extension

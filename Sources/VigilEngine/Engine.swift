@@ -20,6 +20,8 @@ public struct Detection: Sendable, Equatable, CustomStringConvertible {
         /// A heuristic: a limit reached (`Heuristics.Limits.Exceeded.*`) or an encrypted member
         /// (`Heuristics.Encrypted.*`).
         case heuristic
+        /// A YARA rule (named `YARA.<rule>`).
+        case yara
     }
 
     /// The signature's name, as printed before `FOUND`.
@@ -29,12 +31,15 @@ public struct Detection: Sendable, Equatable, CustomStringConvertible {
     /// Where inside the scanned file it matched: the names of the members leading to it, outermost first
     /// (empty for the file itself).
     public var chain: [String]
+    /// For a YARA rule: its namespace, tags, metadata and string matches.
+    public var yara: YaraRuleMatch?
 
     /// Creates a detection.
-    public init(name: String, kind: Kind, chain: [String] = []) {
+    public init(name: String, kind: Kind, chain: [String] = [], yara: YaraRuleMatch? = nil) {
         self.name = name
         self.kind = kind
         self.chain = chain
+        self.yara = yara
     }
 
     /// The name.
@@ -64,7 +69,9 @@ public struct SignatureCounts: Sendable, Equatable {
             throw ImageError("malformed: signature counts")
         }
         let v = values.buffer.map { Int($0) }
-        (md5, sha1, sha256, sections, imports, allowed, bodies, logicals) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
+        (md5, sha1, sha256, sections, imports, allowed, bodies, logicals) = (
+            v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+        )
         containers = v[8]
     }
 }
@@ -85,6 +92,9 @@ public final class Engine: Sendable {
     public let skipped: [String]
     /// Lines the compiler recorded about where the signatures came from (`vigil db info` prints them).
     public let provenance: [String]
+    /// Compiled YARA rules, matched against each scanned file as a whole (not against archive members, as YARA
+    /// itself scans). Held in memory: a compiled database (`.vdb`) does not carry them.
+    public let yara: YaraRules?
 
     let storage: ImageStorage
     let names: NameTable
@@ -107,10 +117,11 @@ public final class Engine: Sendable {
     let usesExecutableLayout: Bool
 
     /// Compiles a signature set; with `builtins`, adds ``BuiltinSignatures`` (EICAR and ClamAV's test file).
-    public convenience init(_ signatures: SignatureSet, builtins: Bool = false) {
+    /// `yara` rules count among the signatures.
+    public convenience init(_ signatures: SignatureSet, builtins: Bool = false, yara: YaraRules? = nil) {
         let (image, skipped) = Self.compile(signatures, builtins: builtins, provenance: [])
         do throws(ImageError) {
-            try self.init(image: image, skipped: skipped)
+            try self.init(image: image, skipped: skipped, yara: yara)
         } catch {
             fatalError("Vigil could not read the image it compiled: \(error)")
         }
@@ -122,14 +133,15 @@ public final class Engine: Sendable {
         try self.init(image: storage, skipped: [])
     }
 
-    private init(image storage: ImageStorage, skipped: [String]) throws(ImageError) {
+    private init(image storage: ImageStorage, skipped: [String], yara: YaraRules? = nil) throws(ImageError) {
         var reader = try ImageReader(storage)
         self.storage = storage
         self.skipped = skipped
+        self.yara = yara
         let provenance = try NameTable(&reader, pool: "PROV", ends: "PRVE")
         self.provenance = (0..<provenance.count).map { provenance[$0] }
         counts = try SignatureCounts(values: reader.table("CNTS"))
-        signatureCount = try reader.integer("SCNT", in: 0...Int(Int64.max))
+        signatureCount = try reader.integer("SCNT", in: 0...Int(Int32.max)) + (yara?.ruleCount ?? 0)
         detectsEICAR = try reader.flag("EICR")
         usesExecutableLayout = try reader.flag("EXEC")
         names = try NameTable(&reader, pool: "NAMP", ends: "NAME")
@@ -186,7 +198,14 @@ public struct Scanner {
     {
         var context = ContainerContext(limits: limits, allMatch: allMatch, size: data.count)
         _ = scanObject(data, &context)
-        return context.detections
+        var detections = context.detections
+        if let yara = engine.yara, allMatch || detections.isEmpty {
+            for match in yara.scan(data) {
+                detections.append(Detection(name: "YARA." + match.rule, kind: .yara, yara: match))
+                if !allMatch { break }
+            }
+        }
+        return detections
     }
 
     /// Whether the content's digest is on an allow list: clamscan then drops every alert it raises.
@@ -289,12 +308,15 @@ public struct Scanner {
 
     /// Scans one layer: body signatures, then whole-file hashes, then logical signatures. Returns whether
     /// the scan is over (a detection without `allMatch`).
-    private mutating func scanLayer(_ data: UnsafeRawBufferPointer, target: Int, executable: ExecutableLayout?,
-        hashes: Bool, ancestors: [FileType], allMatch: Bool, into found: inout [Detection]) -> Bool
-    {
-        let offsets = OffsetResolver(size: data.count, layout: executable,
+    private mutating func scanLayer(
+        _ data: UnsafeRawBufferPointer, target: Int, executable: ExecutableLayout?,
+        hashes: Bool, ancestors: [FileType], allMatch: Bool, into found: inout [Detection]
+    ) -> Bool {
+        let offsets = OffsetResolver(
+            size: data.count, layout: executable,
             isExecutable: TargetType.executables.contains(target))
-        for name in engine.bodies.scan(data, target: target, offsets: offsets, state: &state, decoded: &decoded,
+        for name in engine.bodies.scan(
+            data, target: target, offsets: offsets, state: &state, decoded: &decoded,
             all: allMatch)
         {
             found.append(Detection(name: engine.names[name], kind: .body))
@@ -313,7 +335,8 @@ public struct Scanner {
         for index in logicalCandidates(target: target) {
             guard let logical = decoded.logical(index) else { continue }
             for (index, comparison) in logical.comparisons {
-                comparison.run(on: data, referenceSlot: logical.firstSlot + comparison.reference,
+                comparison.run(
+                    on: data, referenceSlot: logical.firstSlot + comparison.reference,
                     slot: logical.firstSlot + index, state: &state)
             }
             for pcre in logical.expressions {
@@ -335,9 +358,10 @@ public struct Scanner {
         let sources = engine.sources
         guard sources.logicalCount > 0 else { return [] }
         // Macro groups' slots come after the subsignatures' and belong to no logical signature.
-        var touched = Set(state.touchedSlots.lazy.filter { $0 < sources.slotOwners.count }.map {
-            Int(sources.slotOwners[$0])
-        })
+        var touched = Set(
+            state.touchedSlots.lazy.filter { $0 < sources.slotOwners.count }.map {
+                Int(sources.slotOwners[$0])
+            })
         if target != 0 { touched.formUnion(engine.alwaysEvaluated[target].buffer.map { Int($0) }) }
         touched.formUnion(engine.alwaysEvaluated[0].buffer.map { Int($0) })
         return touched.sorted { a, b in

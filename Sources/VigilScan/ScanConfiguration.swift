@@ -23,6 +23,8 @@ public struct ScanConfiguration: Sendable {
     public var followSymlinks = false
     /// `--detect-pua`: load potentially-unwanted-application signature files.
     public var detectPUA = false
+    /// YARA external variables (`--define NAME=VALUE`), in order.
+    public var externals: [(name: String, value: YaraValue)] = []
     /// `--exclude`: POSIX extended regexes; matching file paths are not scanned.
     public var exclude: [String] = []
     /// `--exclude-dir`: POSIX extended regexes; matching directories are not entered.

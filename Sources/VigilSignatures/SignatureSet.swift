@@ -14,7 +14,7 @@ public enum SignatureFileKind: String, Sendable, CaseIterable {
 
     /// Whether Vigil loads this kind yet (the others are named in a warning and skipped).
     public var isSupported: Bool {
-        [.hdb, .hsb, .mdb, .msb, .imp, .ndb, .ldb, .cdb, .fp, .sfp, .ign, .ign2].contains(base)
+        [.hdb, .hsb, .mdb, .msb, .imp, .ndb, .ldb, .cdb, .fp, .sfp, .ign, .ign2, .yar].contains(base)
     }
 
     /// Whether files of this kind hold potentially-unwanted-application signatures (`--detect-pua`).
@@ -31,6 +31,7 @@ public enum SignatureFileKind: String, Sendable, CaseIterable {
         case .ldu: .ldb
         case .sfp: .fp
         case .ign2: .ign
+        case .yara: .yar
         default: self
         }
     }

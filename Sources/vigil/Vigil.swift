@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilEngine
 import VigilScan
 import VigilSystem
 
@@ -111,6 +112,11 @@ struct Scan: ParsableCommand {
     @Flag(name: .customLong("no-progress"), help: "Never show the progress line.")
     var noProgress = false
 
+    @Option(
+        name: .customLong("define"),
+        help: "A YARA external variable, NAME=VALUE (true/false, an integer, a float, else text; repeatable).")
+    var define: [String] = []
+
     @Argument(help: "Files, directories, or - for standard input (default: the current directory).")
     var paths: [String] = []
 
@@ -124,6 +130,10 @@ struct Scan: ParsableCommand {
         if maxRecursion < 1 { throw ValidationError("--max-recursion must be at least 1") }
         if maxFiles < 1 { throw ValidationError("--max-files must be at least 1") }
         if maxScanTime < 1 { throw ValidationError("--max-scantime must be at least 1 millisecond") }
+        for d in define
+        where !(d.split(separator: "=", maxSplits: 1).first.map { !$0.isEmpty && d.contains("=") } ?? false) {
+            throw ValidationError("--define: expected NAME=VALUE, not '\(d)'")
+        }
     }
 
     func run() throws {
@@ -148,6 +158,10 @@ struct Scan: ParsableCommand {
         configuration.limits.alertMacros = alertMacros
         configuration.limits.heuristicAlerts = heuristicAlerts == "yes"
         configuration.progress = !noProgress
+        configuration.externals = define.map { d in
+            let parts = d.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), YaraValue(parsing: String(parts[1])))
+        }
         let status = ScanCommand.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

@@ -24,7 +24,7 @@ public enum ScanCommand {
             }
             database = try DatabaseLoader.load(
                 DatabaseLoader.defaultPaths(explicit: configuration.databases),
-                detectPUA: configuration.detectPUA)
+                detectPUA: configuration.detectPUA, externals: configuration.externals)
         } catch {
             errorOutput.writeAll("ERROR: \(error)\n")
             return 2

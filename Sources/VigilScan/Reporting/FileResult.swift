@@ -76,9 +76,40 @@ enum ResultFormat {
         case .containerMetadata: object["signature"] = .string("container-metadata")
         case .eicar: object["signature"] = .string("builtin")
         case .heuristic: object["signature"] = .string("heuristic")
+        case .yara: object["signature"] = .string("yara")
         }
+        if let yara = detection.yara { json(yara, into: &object) }
         // The members leading to the match inside the file, outermost first (empty for the file itself).
         object["chain"] = .array(detection.chain.map { .string($0) })
         return .object(object)
+    }
+
+    /// A YARA rule's details: namespace, rule, tags, metadata (in order; keys may repeat) and every match of
+    /// each non-private string.
+    private static func json(_ match: YaraRuleMatch, into object: inout JSONObject) {
+        object["namespace"] = .string(match.namespace)
+        object["rule"] = .string(match.rule)
+        object["tags"] = .array(match.tags.map { .string($0) })
+        object["metadata"] = .array(
+            match.metadata.map { entry in
+                let value: JSONValue =
+                    switch entry.value {
+                    case .text(let bytes): .string(String(decoding: bytes, as: UTF8.self))
+                    case .integer(let v): .integer(Int(v))
+                    case .boolean(let b): .bool(b)
+                    }
+                return .object(JSONObject(["key": .string(entry.key), "value": value]))
+            })
+        object["strings"] = .array(
+            match.strings.map { string in
+                .object(
+                    JSONObject([
+                        "identifier": .string(string.identifier),
+                        "matches": .array(
+                            string.matches.map { m in
+                                .object(JSONObject(["offset": .integer(m.offset), "length": .integer(m.length)]))
+                            }),
+                    ]))
+            })
     }
 }
