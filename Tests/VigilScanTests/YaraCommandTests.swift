@@ -81,6 +81,17 @@ struct YaraCommandTests {
         #expect(malformed.status != 0 && malformed.stderr.contains("NAME=VALUE"))
     }
 
+    @Test func emptyFilesAreEvaluatedByYaraRules() throws {
+        let rules = try dir.write("e.yar", text: "rule Empty { condition: filesize == 0 }\n")
+        let empty = try dir.write("empty.bin", [])
+        let run = try Vigil.run(["scan", "--no-summary", "-d", rules, empty])
+        #expect(run.status == 1)
+        #expect(run.lines.contains("\(empty): YARA.Empty FOUND"))
+        let clamav = try dir.write("a.ndb", text: "Test.Body:0:*:434c414d\n")
+        let skipped = try Vigil.run(["scan", "--json", "-d", clamav, empty])
+        #expect(skipped.lines[0].contains("\"reason\":\"Empty file\""), "without YARA rules, as clamscan: skipped")
+    }
+
     @Test func rulesWithErrorsNameFileLineAndColumnWithACaret() throws {
         let rules = try dir.write(
             "bad.yar", text: "rule A { condition: true }\nrule B {\n  strings: $a = \"x\"\n  condition: $b\n}\n")

@@ -113,7 +113,15 @@ public enum ScanCommand {
                 limits: configuration.limits)
             let status: FileResult.Status = detections.isEmpty ? .clean : .infected(detections)
             return (FileResult(path: path, status: status, size: size), (count, count))
-        case .empty: return (FileResult(path: path, status: .skipped("Empty file"), size: 0), nil)
+        case .empty:
+            // clamscan skips empty files; YARA evaluates its rules on them (`filesize == 0` holds).
+            let detections =
+                scanner.engine.yara == nil
+                ? [] : [UInt8]().withUnsafeBytes { scanner.scan($0, allMatch: configuration.allMatch) }
+            guard !detections.isEmpty else {
+                return (FileResult(path: path, status: .skipped("Empty file"), size: 0), nil)
+            }
+            return (FileResult(path: path, status: .infected(detections), size: 0), (0, 0))
         case .overLimit(let size):
             // Too large to scan: silently clean, or with --alert-exceeds-max the limit as a detection.
             guard configuration.limits.alertExceedsMax else {
