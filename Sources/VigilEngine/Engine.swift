@@ -190,17 +190,19 @@ public struct Scanner {
     /// - Parameters:
     ///   - data: the content.
     ///   - allMatch: report every matching signature, not only the first (clamscan's `--allmatch`).
+    ///   - yaraDetails: list every string match of each YARA rule that matches (only names otherwise).
     /// - Returns: detections in clamscan's order: EICAR, then per layer (the raw content; for text its
     ///   normalised form; for HTML its normalised forms instead; for other data a second pass for target
     ///   type 14) body signatures, whole-file hashes and logical signatures.
-    public mutating func scan(_ data: UnsafeRawBufferPointer, allMatch: Bool = false, limits: ScanLimits = ScanLimits())
-        -> [Detection]
-    {
+    public mutating func scan(
+        _ data: UnsafeRawBufferPointer, allMatch: Bool = false, limits: ScanLimits = ScanLimits(),
+        yaraDetails: Bool = true
+    ) -> [Detection] {
         var context = ContainerContext(limits: limits, allMatch: allMatch, size: data.count)
         _ = scanObject(data, &context)
         var detections = context.detections
         if let yara = engine.yara, allMatch || detections.isEmpty {
-            for match in yara.scan(data) {
+            for match in yara.scan(data, details: yaraDetails) {
                 detections.append(Detection(name: "YARA." + match.rule, kind: .yara, yara: match))
                 if !allMatch { break }
             }

@@ -89,7 +89,7 @@ public final class ScanService: Sendable {
         var (scanner, database) = state.withLock { s -> (Scanner, ServingDatabase) in
             (s.idle.popLast() ?? Scanner(engine: s.database.engine), s.database)
         }
-        let detections = scanner.scan(data, allMatch: allMatch, limits: limits)
+        let detections = scanner.scan(data, allMatch: allMatch, limits: limits, yaraDetails: false)
         let duration = monotonicSeconds() - start
         state.withLock { s in
             if s.database.engine === scanner.engine && s.idle.count < 64 { s.idle.append(scanner) }

@@ -10,6 +10,8 @@ public struct YaraCompiler {
     private var forms: [YaraFormPlan] = []
     private var formPiece: [Int] = []
     private var pieceCount = 0
+    /// Per string: whether the scan searches for it (see ``YaraConditionCompiler/searched``).
+    private var searched: [Bool] = []
     private var warnings: [SignatureError] = []
     private let externalValues: [YaraValue]
     private let externals: [String: (index: Int, value: YaraValue)]
@@ -51,6 +53,9 @@ public struct YaraCompiler {
                 strings: declared, rules: ruleIndex, ruleOrder: ruleOrder,
                 externals: externals, modules: imported)
             let condition = try compiler.condition(rule.condition)
+            for index in first..<strings.count {
+                searched[index] = compiler.searched.contains(index) || strings[index].pieces.count > 1
+            }
             for (declaration, index) in zip(rule.strings, first..<strings.count)
             where !compiler.referenced.contains(index) && !declaration.identifier.hasPrefix("$_") {
                 throw SignatureError(
@@ -104,6 +109,7 @@ public struct YaraCompiler {
             forms.append(plan)
             formPiece.append(pieces[pieces.count - 1])
         }
+        searched.append(true)
         strings.append(
             YaraRules.StringEntry(
                 identifier: declaration.identifier, rule: rule, isPrivate: declaration.modifiers.isPrivate,
@@ -113,7 +119,8 @@ public struct YaraCompiler {
     /// The compiled rules.
     public func finish() -> YaraRules {
         YaraRules(
-            namespaces: namespaces, rules: rules, strings: strings, forms: forms, formPiece: formPiece,
+            namespaces: namespaces, rules: rules, strings: strings, searched: searched, forms: forms,
+            formPiece: formPiece,
             pieceCount: pieceCount, externals: externalValues, modules: modules, warnings: warnings)
     }
 }

@@ -22,6 +22,11 @@ struct YaraConditionCompiler {
 
     /// Strings the condition refers to (global indexes).
     private(set) var referenced: Set<Int> = []
+    /// Strings whose matches anywhere in the file the condition needs. The others are only tested at an offset
+    /// (`$a at E`, `… of … at E`, `for … of … : ($ at E)`), so the scan checks them there instead of searching.
+    private(set) var searched: Set<Int> = []
+    /// Whether the innermost `for … of` loop's body uses its current string other than at an offset.
+    private var currentSearched = false
     /// How many loop slots the condition needs.
     private(set) var slotCount = 0
     private var scopes: [[String: Binding]] = []
@@ -82,7 +87,8 @@ struct YaraConditionCompiler {
         case .filesize: return (.filesize, .integer)
         case .entrypoint: return (.entrypoint, .integer)
         case .stringMatched(let id): return (.found(try stringOperand(id, e)), .boolean)
-        case .stringAt(let id, let offset): return (.foundAt(try stringOperand(id, e), try integer(offset)), .boolean)
+        case .stringAt(let id, let offset):
+            return (.foundAt(try stringOperand(id, e, anchored: true), try integer(offset)), .boolean)
         case .stringIn(let id, let range):
             let operand = try stringOperand(id, e)
             let (low, high) = try self.range(range)
@@ -158,6 +164,7 @@ struct YaraConditionCompiler {
         case .stringsOf(let quantifier, let set, let anchor):
             let q = try self.quantifier(quantifier, e)
             let members = try stringSet(set, e)
+            if case .at = anchor {} else { searched.formUnion(members) }
             var anchorCode: YaraAnchorCode?
             switch anchor {
             case .at(let offset): anchorCode = .at(try integer(offset))
@@ -187,10 +194,12 @@ struct YaraConditionCompiler {
             let q = try self.quantifier(quantifier, e)
             let members = try stringSet(set, e)
             let slot = newSlot()
-            let outer = currentString
-            currentString = slot
-            defer { currentString = outer }
-            return (.forOf(q, members, slot: slot, try boolean(body)), .boolean)
+            let outer = (currentString, currentSearched)
+            (currentString, currentSearched) = (slot, false)
+            defer { (currentString, currentSearched) = outer }
+            let code = try boolean(body)
+            if currentSearched { searched.formUnion(members) }
+            return (.forOf(q, members, slot: slot, code), .boolean)
         case .forIn(let quantifier, let variables, let iterable, let body):
             let q = try self.quantifier(quantifier, e)
             return (try forIn(q, variables, iterable, body, e), .boolean)
@@ -295,17 +304,19 @@ struct YaraConditionCompiler {
         }
     }
 
-    private mutating func stringOperand(_ id: String, _ e: YaraExpression) throws(SignatureError)
-        -> YaraStringOperand
+    private mutating func stringOperand(_ id: String, _ e: YaraExpression, anchored: Bool = false)
+        throws(SignatureError) -> YaraStringOperand
     {
         if id == "$" {
             guard let currentString else { throw fail("\"$\" is only valid inside a 'for … of' loop", e) }
+            if !anchored { currentSearched = true }
             return .current(slot: currentString)
         }
         guard let entry = strings.first(where: { $0.identifier == id }) else {
             throw fail("undefined string \"\(id)\"", e)
         }
         referenced.insert(entry.index)
+        if !anchored { searched.insert(entry.index) }
         return .string(entry.index)
     }
 

@@ -7,6 +7,12 @@ public struct YaraStringMatch: Sendable, Equatable {
     public var offset: Int
     /// Its length.
     public var length: Int
+
+    /// A match of `length` bytes at `offset`.
+    public init(offset: Int, length: Int) {
+        self.offset = offset
+        self.length = length
+    }
 }
 
 /// Evaluates compiled conditions over one file, with libyara's undefined values: an operation on an undefined
@@ -23,6 +29,8 @@ struct YaraEvaluator {
 
     let data: UnsafeRawBufferPointer
     let matches: [[YaraStringMatch]]
+    /// Checks strings the scan did not search for at the offsets conditions ask about.
+    let verifier: YaraVerifier
     let externals: [YaraValue]
     var rules: [Bool]
     var slots: [Slot] = []
@@ -44,8 +52,9 @@ struct YaraEvaluator {
             return nil
         case .found(let s): return stringMatches(s).map { !$0.isEmpty }
         case .foundAt(let s, let offset):
-            guard let list = stringMatches(s) else { return nil }
-            guard let at = integer(offset) else { return nil }
+            guard let string = stringIndex(s), let at = integer(offset) else { return nil }
+            if !verifier.rules.searched[string] { return verifier.matches(string: string, at: at) }
+            let list = matches[string]
             return Self.first(in: list, from: at).map { list[$0].offset == Int(at) } ?? false
         case .foundIn(let s, let low, let high):
             guard let list = stringMatches(s), let l = integer(low), let h = integer(high) else { return nil }
@@ -354,10 +363,14 @@ struct YaraEvaluator {
     // MARK: Helpers
 
     private func stringMatches(_ s: YaraStringOperand) -> [YaraStringMatch]? {
+        stringIndex(s).map { matches[$0] }
+    }
+
+    private func stringIndex(_ s: YaraStringOperand) -> Int? {
         switch s {
-        case .string(let i): return matches[i]
+        case .string(let i): return i
         case .current(let slot):
-            if case .string(let i) = slots[slot] { return matches[i] }
+            if case .string(let i) = slots[slot] { return i }
             return nil
         }
     }

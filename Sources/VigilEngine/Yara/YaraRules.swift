@@ -36,7 +36,12 @@ public final class YaraRules: Sendable {
     let namespaces: [String]
     let rules: [Rule]
     let strings: [StringEntry]
+    /// Per string: whether the scan searches the file for it; the others are only checked at the offsets the
+    /// conditions ask about (and searched for a report's details).
+    let searched: [Bool]
     let forms: [YaraFormPlan]
+    /// The string each form belongs to.
+    let formString: [Int]
     /// The piece each form belongs to.
     let formPiece: [Int]
     let pieceCount: Int
@@ -55,13 +60,18 @@ public final class YaraRules: Sendable {
     public var ruleCount: Int { rules.count }
 
     init(
-        namespaces: [String], rules: [Rule], strings: [StringEntry], forms: [YaraFormPlan], formPiece: [Int],
+        namespaces: [String], rules: [Rule], strings: [StringEntry], searched: [Bool], forms: [YaraFormPlan],
+        formPiece: [Int],
         pieceCount: Int, externals: [YaraValue], modules: [YaraModule], warnings: [SignatureError]
     ) {
         self.namespaces = namespaces
         self.rules = rules
         self.strings = strings
+        self.searched = searched
         self.forms = forms
+        var pieceString = Array(repeating: 0, count: pieceCount)
+        for (s, entry) in strings.enumerated() { for piece in entry.pieces { pieceString[piece] = s } }
+        formString = formPiece.map { pieceString[$0] }
         self.formPiece = formPiece
         self.pieceCount = pieceCount
         self.externals = externals
@@ -70,7 +80,7 @@ public final class YaraRules: Sendable {
         var atoms: [(atom: [UInt8], id: Int, best: Int)] = []
         var entries: [AtomEntry] = []
         var everywhere: [Int] = []
-        for (index, plan) in forms.enumerated() {
+        for (index, plan) in forms.enumerated() where searched[formString[index]] {
             guard let choice = plan.atoms else {
                 everywhere.append(index)
                 continue

@@ -14,6 +14,7 @@ struct YaraScanner {
 
     let rules: YaraRules
     let data: UnsafeRawBufferPointer
+    let verifier: YaraVerifier
     private var pieces: [[YaraStringMatch]]
     /// Starts already tried for an expression form whose start is not fixed by its atom: `form << 32 | start`.
     private var tried: Set<Int> = []
@@ -21,15 +22,17 @@ struct YaraScanner {
     init(rules: YaraRules, data: UnsafeRawBufferPointer) {
         self.rules = rules
         self.data = data
+        verifier = YaraVerifier(rules: rules, data: data)
         pieces = Array(repeating: [], count: rules.pieceCount)
     }
 
     /// The rules that match, in declaration order (private rules left out).
-    mutating func scan() -> [YaraRuleMatch] {
+    /// With `details`, each match lists every match of its rule's non-private strings.
+    mutating func scan(details: Bool) -> [YaraRuleMatch] {
         findStrings()
         let matches = rules.strings.map(stringMatches)
         var evaluator = YaraEvaluator(
-            data: data, matches: matches, externals: rules.externals,
+            data: data, matches: matches, verifier: verifier, externals: rules.externals,
             rules: Array(repeating: false, count: rules.rules.count),
             moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules)
         for (index, rule) in rules.rules.enumerated() {
@@ -49,10 +52,13 @@ struct YaraScanner {
                 YaraRuleMatch(
                     namespace: rules.namespaces[rule.namespace], rule: rule.name, tags: rule.tags,
                     metadata: rule.metadata,
-                    strings: rule.strings.compactMap { s in
-                        rules.strings[s].isPrivate || matches[s].isEmpty
-                            ? nil : (rules.strings[s].identifier, matches[s])
-                    }))
+                    strings: !details
+                        ? []
+                        : rule.strings.compactMap { s in
+                            let found = rules.searched[s] ? matches[s] : verifier.search(string: s)
+                            return rules.strings[s].isPrivate || found.isEmpty
+                                ? nil : (rules.strings[s].identifier, found)
+                        }))
         }
         return out
     }
@@ -108,41 +114,9 @@ struct YaraScanner {
 
     private mutating func check(_ form: Int, at start: Int, atom: Int) {
         let piece = rules.formPiece[form]
-        guard pieces[piece].count < Self.maximumMatches else { return }
-        let plan = rules.forms[form]
-        let length: Int
-        switch plan.form {
-        case .literal(let bytes, let caseless):
-            guard start + bytes.count <= data.count else { return }
-            for k in bytes.indices {
-                let b = data[start + k]
-                let want = bytes[k]
-                guard b == want || (caseless && ASCII.isLetter(b) && b | 0x20 == want | 0x20) else { return }
-            }
-            length = bytes.count
-        case .expression(let program, _):
-            guard start <= data.count,
-                let match = program.firstMatch(
-                    in: data, from: start, anchored: true,
-                    limit: min(data.count, max(atom, start) + Self.reach))
-            else { return }
-            length = match.end - start
-        }
-        if plan.fullword, !delimited(start, start + length, wide: plan.wide) { return }
+        guard pieces[piece].count < Self.maximumMatches, let length = verifier.length(form, at: start, atom: atom)
+        else { return }
         pieces[piece].append(YaraStringMatch(offset: start, length: length))
-    }
-
-    /// Whether the match is not part of a longer word: no letter or digit (followed by a zero, when wide)
-    /// right before or after it.
-    private func delimited(_ start: Int, _ end: Int, wide: Bool) -> Bool {
-        if wide {
-            if start >= 2, data[start - 1] == 0, ASCII.isAlphanumeric(data[start - 2]) { return false }
-            if end + 1 < data.count, data[end + 1] == 0, ASCII.isAlphanumeric(data[end]) { return false }
-            return true
-        }
-        if start >= 1, ASCII.isAlphanumeric(data[start - 1]) { return false }
-        if end < data.count, ASCII.isAlphanumeric(data[end]) { return false }
-        return true
     }
 
     /// A string's matches: its one piece's, or for a chained hex string, each first piece's match joined to
@@ -182,8 +156,9 @@ struct YaraScanner {
 extension YaraRules {
     /// The rules that match `data`, in declaration order (private rules and rules of a namespace whose global
     /// rule failed left out).
-    public func scan(_ data: UnsafeRawBufferPointer) -> [YaraRuleMatch] {
+    /// With `details` (the default), each match lists every match of its rule's non-private strings.
+    public func scan(_ data: UnsafeRawBufferPointer, details: Bool = true) -> [YaraRuleMatch] {
         var scanner = YaraScanner(rules: self, data: data)
-        return scanner.scan()
+        return scanner.scan(details: details)
     }
 }

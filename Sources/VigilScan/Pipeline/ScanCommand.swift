@@ -110,7 +110,7 @@ public enum ScanCommand {
         case .content(let count, let size):
             let detections = scanner.scan(
                 reader.content(count), allMatch: configuration.allMatch,
-                limits: configuration.limits)
+                limits: configuration.limits, yaraDetails: configuration.json)
             let status: FileResult.Status = detections.isEmpty ? .clean : .infected(detections)
             return (FileResult(path: path, status: status, size: size), (count, count))
         case .empty:

@@ -1,0 +1,82 @@
+import VigilSignatures
+
+/// Checks YARA string forms at a start: the one test behind the scan's candidates, the conditions' offsets for
+/// strings that are not searched, and a report's search for those strings.
+struct YaraVerifier {
+    let rules: YaraRules
+    let data: UnsafeRawBufferPointer
+
+    /// The length of `form`'s match starting at `start`, found from an atom at `atom` (the match reaches at
+    /// most ``YaraScanner/reach`` bytes past it), if it matches there and `fullword` allows it.
+    func length(_ form: Int, at start: Int, atom: Int) -> Int? {
+        let plan = rules.forms[form]
+        let length: Int
+        switch plan.form {
+        case .literal(let bytes, let caseless):
+            guard start >= 0, start + bytes.count <= data.count else { return nil }
+            for k in bytes.indices {
+                let b = data[start + k]
+                let want = bytes[k]
+                guard b == want || (caseless && ASCII.isLetter(b) && b | 0x20 == want | 0x20) else { return nil }
+            }
+            length = bytes.count
+        case .expression(let program, _):
+            guard start >= 0, start <= data.count,
+                let match = program.firstMatch(
+                    in: data, from: start, anchored: true, limit: min(data.count, max(atom, start) + YaraScanner.reach))
+            else { return nil }
+            length = match.end - start
+        }
+        if plan.fullword, !delimited(start, start + length, wide: plan.wide) { return nil }
+        return length
+    }
+
+    /// Whether string `s` (of one piece) matches starting at `offset`.
+    func matches(string s: Int, at offset: Int64) -> Bool {
+        guard offset >= 0, offset <= Int64(data.count) else { return false }
+        let piece = rules.strings[s].pieces[0]
+        return rules.formPiece.indices.contains { f in
+            rules.formPiece[f] == piece && length(f, at: Int(offset), atom: Int(offset)) != nil
+        }
+    }
+
+    /// Every match of string `s` (of one piece), tried at each position its forms can begin.
+    func search(string s: Int) -> [YaraStringMatch] {
+        let piece = rules.strings[s].pieces[0]
+        let forms = rules.formPiece.indices.filter { rules.formPiece[$0] == piece }
+        var out: [YaraStringMatch] = []
+        for start in 0...data.count where out.count < YaraScanner.maximumMatches {
+            for f in forms where start < data.count ? rules.forms[f].canBegin(with: data[start]) : true {
+                if let n = length(f, at: start, atom: start) {
+                    out.append(YaraStringMatch(offset: start, length: n))
+                    break
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether the match is not part of a longer word: no letter or digit (followed by a zero, when wide) right
+    /// before or after it.
+    private func delimited(_ start: Int, _ end: Int, wide: Bool) -> Bool {
+        if wide {
+            if start >= 2, data[start - 1] == 0, ASCII.isAlphanumeric(data[start - 2]) { return false }
+            if end + 1 < data.count, data[end + 1] == 0, ASCII.isAlphanumeric(data[end]) { return false }
+            return true
+        }
+        if start >= 1, ASCII.isAlphanumeric(data[start - 1]) { return false }
+        if end < data.count, ASCII.isAlphanumeric(data[end]) { return false }
+        return true
+    }
+}
+
+extension YaraFormPlan {
+    /// Whether a match of the form can begin with `byte`.
+    func canBegin(with byte: UInt8) -> Bool {
+        switch form {
+        case .literal(let bytes, let caseless):
+            return byte == bytes[0] || (caseless && ASCII.isLetter(byte) && byte | 0x20 == bytes[0] | 0x20)
+        case .expression(_, let first): return first.contains(byte)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Testing
+import VigilEngine
+import VigilSignatures
+
+/// YARA string matching and rule evaluation, checked on data the tests build, with libyara 4.5's answers
+/// (each checked with yara-python 4.5.4 when written).
+@Suite("YARA matching")
+struct YaraMatchingTests {
+    func scan(_ text: String, _ data: [UInt8], details: Bool = true) throws -> [YaraRuleMatch] {
+        var compiler = YaraCompiler()
+        try compiler.add(try YaraParser.parse(Array(text.utf8), file: "t.yar"), namespace: "t")
+        let rules = compiler.finish()
+        return data.withUnsafeBytes { rules.scan($0, details: details) }
+    }
+
+    func offsets(_ text: String, _ data: [UInt8]) throws -> [[Int]] {
+        try scan(text, data).first?.strings.map { $0.matches.map(\.offset) } ?? []
+    }
+
+    @Test func stringsTestedOnlyAtAnOffsetAreCheckedThereAndSearchedForTheReport() throws {
+        let data = Array("xxABCDxxABCD".utf8)
+        let rule = "rule a { strings: $a = \"ABCD\" condition: $a at 8 }"
+        #expect(try offsets(rule, data) == [[2, 8]], "the report lists every match, as libyara's")
+        #expect(try scan(rule, data, details: false).map(\.rule) == ["a"])
+        #expect(try scan("rule a { strings: $a = \"ABCD\" condition: $a at 3 }", data).isEmpty)
+        let loop = "rule p { strings: $a = { 41 42 } $b = \"zz\" condition: for any of ($*) : ($ at 8) }"
+        #expect(try scan(loop, data).map(\.rule) == ["p"])
+        #expect(try scan("rule q { strings: $a = \"ABCD\" condition: any of them at 2 }", data).count == 1)
+    }
+
+    @Test func textModifiers() throws {
+        let wide: [UInt8] = Array("hello".utf8).flatMap { [$0, 0] }
+        #expect(try offsets("rule w { strings: $a = \"hello\" wide condition: $a }", [0x20] + wide) == [[1]])
+        #expect(
+            try offsets(
+                "rule w { strings: $a = \"hello\" wide ascii condition: #a == 2 }",
+                Array("hello ".utf8) + wide) == [[0, 6]])
+        let xored = Array("secret".utf8).map { $0 ^ 0x5A }
+        #expect(try offsets("rule x { strings: $a = \"secret\" xor condition: $a }", [1, 2] + xored) == [[2]])
+        #expect(try scan("rule x { strings: $a = \"secret\" xor(1-0x59) condition: $a }", xored).isEmpty)
+        // base64 of "  This program" at each alignment: "This program" is found in all three.
+        for encoded in ["VGhpcyBwcm9ncmFt", "eFRoaXMgcHJvZ3JhbQ==", "eHlUaGlzIHByb2dyYW0="] {
+            #expect(
+                try scan("rule b { strings: $a = \"This program\" base64 condition: $a }", Array(encoded.utf8))
+                    .count == 1, "\(encoded)")
+        }
+        #expect(
+            try offsets("rule f { strings: $a = \"ab\" fullword condition: $a }", Array("xab ab_ ab".utf8))
+                == [[4, 8]], "underscore is not a letter or digit for fullword")
+        #expect(
+            try offsets("rule n { strings: $a = \"AbC\" nocase condition: $a }", Array("abc ABC aBc".utf8))
+                == [[0, 4, 8]])
+    }
+
+    @Test func regexAndHexMatchesFollowLibyara() throws {
+        #expect(try offsets("rule r { strings: $a = /a+/ condition: $a }", Array("aaa".utf8)) == [[0, 1, 2]])
+        let lengths = try scan(
+            "rule r { strings: $a = /a.*/s condition: $a }", Array("a".utf8) + Array(repeating: 0x78, count: 3000)
+        )
+        .first?.strings.first?.matches.first?.length
+        #expect(lengths == 1024, "a match reaches at most 1024 bytes from its atom")
+        // Hex jumps match as few bytes as they can; jumps over 200 chain the pieces.
+        let hex = try scan("rule h { strings: $a = { 01 [0-3] 02 } condition: $a }", [1, 2, 2])
+        #expect(hex.first?.strings.first?.matches == [YaraStringMatch(offset: 0, length: 2)])
+        let chained = try scan(
+            "rule c { strings: $a = { 61 [-] 62 } condition: $a }",
+            Array("a".utf8) + Array(repeating: 0x78, count: 3000) + Array("b".utf8))
+        #expect(chained.first?.strings.first?.matches == [YaraStringMatch(offset: 0, length: 3002)])
+        #expect(
+            try offsets(
+                "rule w { strings: $a = /\\bfoo/ wide condition: $a }",
+                Array("x foo".utf8).flatMap { [$0, UInt8(0)] }) == [[4]])
+    }
+
+    @Test func globalAndPrivateRules() throws {
+        let text = """
+            global rule big { condition: filesize > 4 }
+            private rule hidden { strings: $a = "key" condition: $a }
+            rule uses { condition: hidden }
+            """
+        #expect(try scan(text, Array("key and more".utf8)).map(\.rule) == ["big", "uses"])
+        #expect(try scan(text, Array("key".utf8)).isEmpty, "a failed global rule silences its namespace")
+    }
+}
