@@ -95,6 +95,9 @@ public final class Engine: Sendable {
     /// Compiled YARA rules, matched against each scanned file as a whole (not against archive members, as YARA
     /// itself scans). Held in memory: a compiled database (`.vdb`) does not carry them.
     public let yara: YaraRules?
+    /// Whether there is any signature besides YARA rules (built-ins included); without, files are matched against
+    /// the YARA rules alone, with no type detection or unpacking.
+    let hasClamAVSignatures: Bool
 
     let storage: ImageStorage
     let names: NameTable
@@ -141,7 +144,9 @@ public final class Engine: Sendable {
         let provenance = try NameTable(&reader, pool: "PROV", ends: "PRVE")
         self.provenance = (0..<provenance.count).map { provenance[$0] }
         counts = try SignatureCounts(values: reader.table("CNTS"))
-        signatureCount = try reader.integer("SCNT", in: 0...Int(Int32.max)) + (yara?.ruleCount ?? 0)
+        let clamAVCount = try reader.integer("SCNT", in: 0...Int(Int32.max))
+        hasClamAVSignatures = clamAVCount > 0
+        signatureCount = clamAVCount + (yara?.ruleCount ?? 0)
         detectsEICAR = try reader.flag("EICR")
         usesExecutableLayout = try reader.flag("EXEC")
         names = try NameTable(&reader, pool: "NAMP", ends: "NAME")
@@ -198,9 +203,12 @@ public struct Scanner {
         _ data: UnsafeRawBufferPointer, allMatch: Bool = false, limits: ScanLimits = ScanLimits(),
         yaraDetails: Bool = true
     ) -> [Detection] {
-        var context = ContainerContext(limits: limits, allMatch: allMatch, size: data.count)
-        _ = scanObject(data, &context)
-        var detections = context.detections
+        var detections: [Detection] = []
+        if engine.hasClamAVSignatures || engine.yara == nil {
+            var context = ContainerContext(limits: limits, allMatch: allMatch, size: data.count)
+            _ = scanObject(data, &context)
+            detections = context.detections
+        }
         if let yara = engine.yara, allMatch || detections.isEmpty {
             for match in yara.scan(data, details: yaraDetails) {
                 detections.append(Detection(name: "YARA." + match.rule, kind: .yara, yara: match))
