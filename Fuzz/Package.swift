@@ -29,7 +29,16 @@ let package = Package(
         .executableTarget(name: "FuzzFormats", dependencies: [.product(name: "VigilFormats", package: vigil)]),
         .executableTarget(name: "FuzzHTTP", dependencies: [.product(name: "VigilHTTP", package: vigil)]),
         .executableTarget(name: "FuzzServe", dependencies: [.product(name: "VigilService", package: vigil)]),
-        .executableTarget(name: "FuzzYara", dependencies: [.product(name: "VigilSignatures", package: vigil)]),
+        .executableTarget(
+            name: "FuzzYara",
+            dependencies: [
+                .product(name: "VigilSignatures", package: vigil), .product(name: "VigilEngine", package: vigil),
+            ]),
+        .executableTarget(
+            name: "FuzzYaraRegex",
+            dependencies: [
+                .product(name: "VigilSignatures", package: vigil), .product(name: "VigilEngine", package: vigil),
+            ]),
         .executableTarget(
             name: "FuzzContainers",
             dependencies: [

@@ -1,5 +1,5 @@
 /// The modules rules can import.
 enum YaraModules {
     /// Every module, by name.
-    static let all: [YaraModule] = []
+    static let all: [YaraModule] = [PEModule.module]
 }

@@ -3,9 +3,9 @@
 ///
 /// The `ws2_32`/`wsock32` table is Windows' Winsock numbering. The `oleaut32` names are the DLL's export
 /// ordinals 2 to 443 as Wine's `oleaut32.dll` numbers them, which agree with clamscan's table where checked.
-enum ImportOrdinals {
+public enum ImportOrdinals {
     /// The name of ordinal `ordinal` imported from `dll`.
-    static func name(dll: [UInt8], ordinal: UInt16) -> [UInt8] {
+    public static func name(dll: [UInt8], ordinal: UInt16) -> [UInt8] {
         if hasPrefixIgnoringCase(dll, "WS2_32.dll") || hasPrefixIgnoringCase(dll, "wsock32.dll"),
             let name = winsock[ordinal]
         {
