@@ -467,7 +467,8 @@ struct YaraConditionCompiler {
                 let (code, type) = try compile(argument)
                 codes.append(code)
                 switch type {
-                case .integer, .boolean: kinds.append(.integer)
+                case .boolean: kinds.append(.boolean)
+                case .integer: kinds.append(.integer)
                 case .float: kinds.append(.float)
                 case .text: kinds.append(.text)
                 }

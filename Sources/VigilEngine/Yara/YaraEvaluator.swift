@@ -337,6 +337,7 @@ struct YaraEvaluator {
                 case .integer: value = integer(argument).map(YaraValue.integer)
                 case .float: value = float(argument).map(YaraValue.float)
                 case .text: value = text(argument).map(YaraValue.text)
+                case .boolean: value = boolean(argument).map(YaraValue.boolean)
                 case .regex: value = nil
                 }
                 guard let value else { return nil }

@@ -44,6 +44,8 @@ struct YaraFunction: Sendable {
 /// The type of a module function's argument.
 enum YaraArgument: Sendable, Equatable {
     case integer, float, text, regex
+    /// A condition's truth (`math.to_number(x > 1)`), passed as ``YaraValue/boolean(_:)``.
+    case boolean
 }
 
 /// A call's arguments and the file, for a module function.
