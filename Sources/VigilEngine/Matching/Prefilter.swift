@@ -101,13 +101,12 @@ struct Prefilter: Sendable {
     static func write(atoms: [(atom: [UInt8], id: Int, best: Int)], to writer: inout ImageWriter) {
         var bitmap2 = [UInt64](repeating: 0, count: (1 << 16) / 64)
         var short: [(key: UInt16, id: Int32, atom: UInt64, length: UInt8, offset: UInt8)] = []
-        let full = Self.maximumStride + 3
-        let stride: Int
-        if atoms.filter({ $0.atom.count < full }).count <= Self.maximumShortAtoms {
-            stride = Self.maximumStride
-        } else {
-            stride = max(1, min(Self.maximumStride, (atoms.map(\.atom.count).filter { $0 >= 4 }.min() ?? 4) - 3))
-        }
+        // The longest stride whose too-short atoms (under stride + 3 bytes) the short path can take; at stride 1
+        // every atom of 4 bytes or more is long.
+        let stride =
+            (2...Self.maximumStride).reversed().first { s in
+                atoms.lazy.filter { $0.atom.count < s + 3 }.count <= Self.maximumShortAtoms
+            } ?? 1
         // 64 bits per window entered (about one chance hit in 64 probes), 2^15 bits (4 KiB, L1) to 2^22.
         var hashBits = 15
         while hashBits < 22 && (1 << hashBits) < atoms.count * stride * 64 { hashBits += 1 }
