@@ -1,6 +1,6 @@
 /// A set of byte values: a class in a hex pattern or a regular expression.
 public struct ByteSet: Sendable, Equatable {
-    private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// The bytes for which `contains` is true.
     public init(_ contains: (UInt8) -> Bool) {
@@ -15,7 +15,7 @@ public struct ByteSet: Sendable, Equatable {
     }
 
     /// Whether `b` is in the set.
-    @inline(__always) public func contains(_ b: UInt8) -> Bool {
+    @inlinable @inline(__always) public func contains(_ b: UInt8) -> Bool {
         let word: UInt64
         switch b >> 6 {
         case 0: word = bits.0

@@ -19,8 +19,10 @@ public func fuzzYaraRegex(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if flags & 8 != 0 { modifiers.append("wide") }
     if flags & 16 != 0 { modifiers.append("ascii") }
     if flags & 32 != 0 { modifiers.append("fullword") }
-    let rule = Array("rule r { strings: $a = /".utf8) + pattern + Array("/".utf8) + (flags & 1 != 0 ? [0x69] : [])
-        + (flags & 2 != 0 ? [0x73] : []) + Array(" \(modifiers.joined(separator: " ")) condition: #a >= 0 and $a }".utf8)
+    let rule =
+        Array("rule r { strings: $a = /".utf8) + pattern + Array("/".utf8) + (flags & 1 != 0 ? [0x69] : [])
+        + (flags & 2 != 0 ? [0x73] : [])
+        + Array(" \(modifiers.joined(separator: " ")) condition: #a >= 0 and $a }".utf8)
     do {
         var compiler = YaraCompiler()
         try compiler.add(try YaraParser.parse(rule, file: "fuzz.yar"), namespace: "fuzz")

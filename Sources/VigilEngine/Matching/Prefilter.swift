@@ -71,7 +71,8 @@ struct Prefilter: Sendable {
         let members = groupMembers.count
         let shorts = shortIDs.count
         guard bitmap4.count == (1 << hashBits) / 64, tableKeys.count > 0, tableKeys.count & tableMask == 0,
-            tableGroups.count == tableKeys.count, groupStart.count >= 1, Int(groupStart[groupStart.count - 1]) == members,
+            tableGroups.count == tableKeys.count, groupStart.count >= 1,
+            Int(groupStart[groupStart.count - 1]) == members,
             memberAtoms.count == members, memberMasks.count == members,
             shorts == 0 ? bitmap2.isEmpty : bitmap2.count == 1024, shortKeys.count == shorts,
             shortOffsets.count == shorts, stride % shortStride == 0,
@@ -89,8 +90,11 @@ struct Prefilter: Sendable {
             throw ImageError("malformed: prefilter member out of range")
         }
         if shorts > 0 {
-            guard (1..<shorts).allSatisfy({ shortKeys[$0 - 1] <= shortKeys[$0] }), shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }), shortLengths.buffer.allSatisfy({ (2...8).contains($0) }),
-                shortOffsets.buffer.allSatisfy({ Int($0) < shortStride }) else {
+            guard (1..<shorts).allSatisfy({ shortKeys[$0 - 1] <= shortKeys[$0] }),
+                shortIDs.buffer.allSatisfy({ $0 >= 0 && $0 < patterns }),
+                shortLengths.buffer.allSatisfy({ (2...8).contains($0) }),
+                shortOffsets.buffer.allSatisfy({ Int($0) < shortStride })
+            else {
                 throw ImageError("malformed: prefilter short atoms disagree")
             }
         }
@@ -116,7 +120,8 @@ struct Prefilter: Sendable {
             if atom.count >= stride + 3 {
                 let first = min(best, atom.count - 3 - stride)
                 for offset in (first..<(first + stride)).reversed() {
-                    let key = UInt32(atom[offset]) | UInt32(atom[offset + 1]) << 8 | UInt32(atom[offset + 2]) << 16
+                    let key =
+                        UInt32(atom[offset]) | UInt32(atom[offset + 1]) << 8 | UInt32(atom[offset + 2]) << 16
                         | UInt32(atom[offset + 3]) << 24
                     let mask: UInt64 = atom.count >= 8 ? ~0 : (1 << UInt64(8 * atom.count)) - 1
                     long.append((key, Int32(id << 3 | offset), atom.littleEndianWord, mask))
@@ -187,7 +192,7 @@ struct Prefilter: Sendable {
     @inline(__always)
     static func slot(_ key: UInt32) -> Int { Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32) }
 
-    /// Calls `visit(id, atomPosition)` for each candidate in ascending position order (within `stride - 1`
+    /// Calls `visit(id, atomPosition)` for each candidate in ascending position order (within 3
     /// bytes); stops when it returns false.
     func scan(_ data: UnsafeRawBufferPointer, _ visit: (Int, Int) -> Bool) {
         guard !isEmpty, data.count >= 2, let base = data.baseAddress else { return }
@@ -199,13 +204,21 @@ struct Prefilter: Sendable {
         let bits4 = bitmap4.buffer
         let bits2 = bitmap2.buffer
         var i = 0
-        if step == 4 {
-            // The bulk: one 8-byte load serves the 4-byte probe at i and the four 2-byte keys at i..<i+4.
+        if 4 % step == 0 {
+            // The bulk: one 8-byte load serves the 4-byte probes at i, i + step, … below i + 4 and the four
+            // 2-byte keys at i..<i+4.
             while i + 8 <= count {
                 let w = (base + i).loadUnaligned(as: UInt64.self)
-                let low = UInt32(truncatingIfNeeded: w)
-                let bit = Int(Self.hash(low) &>> shift)
-                if bits4[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0, !visitLong(low, i, data, visit) { return }
+                @inline(__always) func probe(_ p: Int) -> Bool {
+                    let low = UInt32(truncatingIfNeeded: w &>> UInt64(8 &* p))
+                    let bit = Int(Self.hash(low) &>> shift)
+                    return bits4[bit &>> 6] & (1 &<< UInt64(bit & 63)) == 0 || visitLong(low, i + p, data, visit)
+                }
+                switch step {
+                case 4: if !probe(0) { return }
+                case 2: if !probe(0) || !probe(2) { return }
+                default: if !probe(0) || !probe(1) || !probe(2) || !probe(3) { return }
+                }
                 if hasShort {
                     var k = 0
                     while k < 4 {
@@ -238,9 +251,10 @@ struct Prefilter: Sendable {
     }
 
     @inline(never)
-    private func visitLong(_ key: UInt32, _ position: Int, _ data: UnsafeRawBufferPointer,
-        _ visit: (Int, Int) -> Bool) -> Bool
-    {
+    private func visitLong(
+        _ key: UInt32, _ position: Int, _ data: UnsafeRawBufferPointer,
+        _ visit: (Int, Int) -> Bool
+    ) -> Bool {
         var slot = Self.slot(key) & tableMask
         while tableGroups[slot] >= 0 {
             if tableKeys[slot] == key {
@@ -264,10 +278,12 @@ struct Prefilter: Sendable {
     }
 
     @inline(never)
-    private func visitShort(_ key: UInt16, _ position: Int, _ data: UnsafeRawBufferPointer,
-        _ visit: (Int, Int) -> Bool) -> Bool
-    {
-        var lo = 0, hi = shortKeys.count
+    private func visitShort(
+        _ key: UInt16, _ position: Int, _ data: UnsafeRawBufferPointer,
+        _ visit: (Int, Int) -> Bool
+    ) -> Bool {
+        var lo = 0
+        var hi = shortKeys.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if shortKeys[mid] < key { lo = mid + 1 } else { hi = mid }

@@ -78,23 +78,48 @@ struct RegexProgram: Sendable {
     func firstMatch(in subject: UnsafeRawBufferPointer, from: Int, anchored: Bool, limit: Int? = nil)
         -> (start: Int, end: Int)?
     {
-        var runner = PikeRunner(program: self, subject: subject)
+        var scratch = RegexScratch()
+        return firstMatch(in: subject, from: from, anchored: anchored, limit: limit, scratch: &scratch)
+    }
+
+    /// The same, with the thread lists of `scratch`, kept between searches so that many short searches (a
+    /// YARA string verified at each candidate) allocate nothing.
+    func firstMatch(
+        in subject: UnsafeRawBufferPointer, from: Int, anchored: Bool, limit: Int?,
+        scratch: inout RegexScratch
+    ) -> (start: Int, end: Int)? {
+        var runner = PikeRunner(code: instructions, subject: subject)
+        swap(&runner.scratch, &scratch)
+        defer { swap(&runner.scratch, &scratch) }
+        if runner.scratch.mark.count < instructions.count {
+            runner.scratch.mark += Array(repeating: -1, count: instructions.count - runner.scratch.mark.count)
+        }
         return runner.run(from: from, anchored: anchored, limit: min(limit ?? subject.count, subject.count))
     }
+}
+
+/// The buffers of a Pike search, reusable from one search to the next (of any program).
+struct RegexScratch {
+    /// Per instruction, the step that last added it (`stamp` only grows, so no reset is needed).
+    fileprivate var mark: [Int] = []
+    fileprivate var stamp = 0
+    fileprivate var stack: [Int] = []
+    fileprivate var current: [(pc: Int, start: Int)] = []
+    fileprivate var next: [(pc: Int, start: Int)] = []
+
+    /// Empty buffers.
+    init() {}
 }
 
 /// The state of one search.
 private struct PikeRunner {
     let code: [RegexProgram.Instruction]
     let subject: UnsafeRawBufferPointer
-    var mark: [Int]
-    var stamp = 0
-    var stack: [Int] = []
+    var scratch = RegexScratch()
 
-    init(program: RegexProgram, subject: UnsafeRawBufferPointer) {
-        code = program.instructions
+    init(code: [RegexProgram.Instruction], subject: UnsafeRawBufferPointer) {
+        self.code = code
         self.subject = subject
-        mark = Array(repeating: -1, count: code.count)
     }
 
     func holds(_ a: RegexAssertion, at p: Int) -> Bool {
@@ -118,16 +143,16 @@ private struct PikeRunner {
 
     /// Adds the thread at `pc` and everything reachable without consuming input, in priority order.
     mutating func add(_ pc: Int, start: Int, at p: Int, to list: inout [(pc: Int, start: Int)]) {
-        stack.append(pc)
-        while let top = stack.popLast() {
-            if mark[top] == stamp { continue }
-            mark[top] = stamp
+        scratch.stack.append(pc)
+        while let top = scratch.stack.popLast() {
+            if scratch.mark[top] == scratch.stamp { continue }
+            scratch.mark[top] = scratch.stamp
             switch code[top] {
-            case .jump(let target): stack.append(target)
+            case .jump(let target): scratch.stack.append(target)
             case .split(let first, let second):
-                stack.append(second)
-                stack.append(first)
-            case .assertion(let a): if holds(a, at: p) { stack.append(top + 1) }
+                scratch.stack.append(second)
+                scratch.stack.append(first)
+            case .assertion(let a): if holds(a, at: p) { scratch.stack.append(top + 1) }
             case .bytes, .match: list.append((top, start))
             }
         }
@@ -136,13 +161,17 @@ private struct PikeRunner {
     mutating func run(from: Int, anchored: Bool, limit: Int) -> (start: Int, end: Int)? {
         guard from >= 0, from <= subject.count else { return nil }
         var found: (start: Int, end: Int)?
-        var current: [(pc: Int, start: Int)] = []
-        var next: [(pc: Int, start: Int)] = []
+        var current = scratch.current
+        var next = scratch.next
+        scratch.current = []
+        scratch.next = []
+        current.removeAll(keepingCapacity: true)
+        defer { (scratch.current, scratch.next) = (current, next) }
         var p = from
-        stamp += 1
+        scratch.stamp += 1
         add(0, start: from, at: from, to: &current)
         while true {
-            stamp += 1
+            scratch.stamp += 1
             next.removeAll(keepingCapacity: true)
             var i = 0
             while i < current.count {

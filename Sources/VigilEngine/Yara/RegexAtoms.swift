@@ -18,6 +18,8 @@ struct RegexAtoms: Sendable, Equatable {
     static let maximumVariants = 16
     /// The longest atom.
     static let maximumLength = 7
+    /// The most atoms that cover an alternation (`/(john|test|…)/i`) before it is left to the other parts.
+    static let maximumAlternativeAtoms = 256
 
     /// The best atoms for `node`, or nil when some match need contain no fixed bytes worth watching.
     static func choose(_ node: RegexNode) -> RegexAtoms? { cover(node) }
@@ -46,7 +48,7 @@ struct RegexAtoms: Sendable, Equatable {
                     high: so.high.flatMap { a in choice.high.map { max(a, $0) } },
                     quality: min(so.quality, choice.quality) - 2)
             }
-            if let atoms = out?.atoms, Set(atoms).count > 4 * maximumVariants { return nil }
+            if let atoms = out?.atoms, Set(atoms).count > maximumAlternativeAtoms { return nil }
             return out
         case .concatenation(let items):
             var best: RegexAtoms?

@@ -68,7 +68,7 @@ public struct YaraCompiler {
                 YaraRules.Rule(
                     name: rule.name, namespace: ns, isPrivate: rule.isPrivate, isGlobal: rule.isGlobal, tags: rule.tags,
                     metadata: rule.metadata, strings: first..<strings.count, condition: condition,
-                    slotCount: compiler.slotCount))
+                    slotCount: compiler.slotCount, requires: nil))
         }
     }
 

@@ -30,7 +30,7 @@ struct YaraEvaluator {
     let data: UnsafeRawBufferPointer
     let matches: [[YaraStringMatch]]
     /// Checks strings the scan did not search for at the offsets conditions ask about.
-    let verifier: YaraVerifier
+    var verifier: YaraVerifier
     let externals: [YaraValue]
     var rules: [Bool]
     var slots: [Slot] = []

@@ -14,6 +14,8 @@ public final class YaraRules: Sendable {
         var strings: Range<Int>
         var condition: YaraCode
         var slotCount: Int
+        /// Strings of which one must match for the condition to hold (``YaraRequirement``), if known.
+        var requires: [Int]?
     }
 
     struct StringEntry: Sendable {
@@ -42,6 +44,10 @@ public final class YaraRules: Sendable {
     let forms: [YaraFormPlan]
     /// The string each form belongs to.
     let formString: [Int]
+    /// Each piece's forms (consecutive).
+    let pieceForms: [Range<Int>]
+    /// Each string's first (usually only) piece.
+    let firstPiece: [Int]
     /// The piece each form belongs to.
     let formPiece: [Int]
     let pieceCount: Int
@@ -65,13 +71,23 @@ public final class YaraRules: Sendable {
         pieceCount: Int, externals: [YaraValue], modules: [YaraModule], warnings: [SignatureError]
     ) {
         self.namespaces = namespaces
-        self.rules = rules
         self.strings = strings
         self.searched = searched
+        self.rules = rules.map { rule in
+            var rule = rule
+            rule.requires = YaraRequirement.strings(rule.condition, searched: searched).map { Array($0).sorted() }
+            return rule
+        }
         self.forms = forms
         var pieceString = Array(repeating: 0, count: pieceCount)
         for (s, entry) in strings.enumerated() { for piece in entry.pieces { pieceString[piece] = s } }
         formString = formPiece.map { pieceString[$0] }
+        var pieceForms = Array(repeating: 0..<0, count: pieceCount)
+        for (f, piece) in formPiece.enumerated() {
+            pieceForms[piece] = pieceForms[piece].isEmpty ? f..<(f + 1) : pieceForms[piece].lowerBound..<(f + 1)
+        }
+        self.pieceForms = pieceForms
+        firstPiece = strings.map { $0.pieces[0] }
         self.formPiece = formPiece
         self.pieceCount = pieceCount
         self.externals = externals

@@ -14,7 +14,7 @@ struct YaraScanner {
 
     let rules: YaraRules
     let data: UnsafeRawBufferPointer
-    let verifier: YaraVerifier
+    var verifier: YaraVerifier
     private var pieces: [[YaraStringMatch]]
     /// Starts already tried for an expression form whose start is not fixed by its atom: `form << 32 | start`.
     private var tried: Set<Int> = []
@@ -35,7 +35,9 @@ struct YaraScanner {
             data: data, matches: matches, verifier: verifier, externals: rules.externals,
             rules: Array(repeating: false, count: rules.rules.count),
             moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules)
-        for (index, rule) in rules.rules.enumerated() {
+        for index in rules.rules.indices {
+            let rule = rules.rules[index]
+            if let required = rule.requires, !required.contains(where: { !matches[$0].isEmpty }) { continue }
             if evaluator.slots.count < rule.slotCount {
                 evaluator.slots += Array(repeating: .undefined, count: rule.slotCount - evaluator.slots.count)
             }

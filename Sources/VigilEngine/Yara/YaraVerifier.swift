@@ -5,13 +5,20 @@ import VigilSignatures
 struct YaraVerifier {
     let rules: YaraRules
     let data: UnsafeRawBufferPointer
+    /// The regular-expression search's buffers, reused from one check to the next.
+    private var scratch = RegexScratch()
+
+    init(rules: YaraRules, data: UnsafeRawBufferPointer) {
+        self.rules = rules
+        self.data = data
+    }
 
     /// The length of `form`'s match starting at `start`, found from an atom at `atom` (the match reaches at
     /// most ``YaraScanner/reach`` bytes past it), if it matches there and `fullword` allows it.
-    func length(_ form: Int, at start: Int, atom: Int) -> Int? {
-        let plan = rules.forms[form]
+    mutating func length(_ form: Int, at start: Int, atom: Int) -> Int? {
         let length: Int
-        switch plan.form {
+        // Fields read one at a time: binding the whole plan would retain every array in it, per candidate.
+        switch rules.forms[form].form {
         case .literal(let bytes, let caseless):
             guard start >= 0, start + bytes.count <= data.count else { return nil }
             for k in bytes.indices {
@@ -23,27 +30,27 @@ struct YaraVerifier {
         case .expression(let program, _):
             guard start >= 0, start <= data.count,
                 let match = program.firstMatch(
-                    in: data, from: start, anchored: true, limit: min(data.count, max(atom, start) + YaraScanner.reach))
+                    in: data, from: start, anchored: true, limit: min(data.count, max(atom, start) + YaraScanner.reach),
+                    scratch: &scratch)
             else { return nil }
             length = match.end - start
         }
-        if plan.fullword, !delimited(start, start + length, wide: plan.wide) { return nil }
+        if rules.forms[form].fullword, !delimited(start, start + length, wide: rules.forms[form].wide) { return nil }
         return length
     }
 
     /// Whether string `s` (of one piece) matches starting at `offset`.
-    func matches(string s: Int, at offset: Int64) -> Bool {
+    mutating func matches(string s: Int, at offset: Int64) -> Bool {
         guard offset >= 0, offset <= Int64(data.count) else { return false }
-        let piece = rules.strings[s].pieces[0]
-        return rules.formPiece.indices.contains { f in
-            rules.formPiece[f] == piece && length(f, at: Int(offset), atom: Int(offset)) != nil
+        for f in rules.pieceForms[rules.firstPiece[s]] where length(f, at: Int(offset), atom: Int(offset)) != nil {
+            return true
         }
+        return false
     }
 
     /// Every match of string `s` (of one piece), tried at each position its forms can begin.
-    func search(string s: Int) -> [YaraStringMatch] {
-        let piece = rules.strings[s].pieces[0]
-        let forms = rules.formPiece.indices.filter { rules.formPiece[$0] == piece }
+    mutating func search(string s: Int) -> [YaraStringMatch] {
+        let forms = rules.pieceForms[rules.firstPiece[s]]
         var out: [YaraStringMatch] = []
         for start in 0...data.count where out.count < YaraScanner.maximumMatches {
             for f in forms where start < data.count ? rules.forms[f].canBegin(with: data[start]) : true {
