@@ -1,6 +1,19 @@
 import VigilFormats
 import VigilSignatures
 
+extension [YaraStringMatch] {
+    /// The index of the first match at or after `offset` (matches are sorted by offset).
+    func firstIndex(atOrAfter offset: Int64) -> Int? {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int64(self[mid].offset) < offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < count ? lo : nil
+    }
+}
+
 /// One match of a string: where it starts and how many bytes it covers.
 public struct YaraStringMatch: Sendable, Equatable {
     /// The offset of its first byte.
@@ -55,10 +68,10 @@ struct YaraEvaluator {
             guard let string = stringIndex(s), let at = integer(offset) else { return nil }
             if !verifier.rules.searched[string] { return verifier.matches(string: string, at: at) }
             let list = matches[string]
-            return Self.first(in: list, from: at).map { list[$0].offset == Int(at) } ?? false
+            return list.firstIndex(atOrAfter: at).map { list[$0].offset == Int(at) } ?? false
         case .foundIn(let s, let low, let high):
             guard let list = stringMatches(s), let l = integer(low), let h = integer(high) else { return nil }
-            return Self.first(in: list, from: l).map { Int64(list[$0].offset) <= h } ?? false
+            return list.firstIndex(atOrAfter: l).map { Int64(list[$0].offset) <= h } ?? false
         case .not(let inner): return boolean(inner).map { !$0 }
         case .defined(let inner):
             if case .truth(let value, let type) = inner { return defined(value, type) }
@@ -230,7 +243,7 @@ struct YaraEvaluator {
         case .count(let s): return stringMatches(s).map { Int64($0.count) }
         case .countIn(let s, let low, let high):
             guard let list = stringMatches(s), let l = integer(low), let h = integer(high) else { return nil }
-            guard let first = Self.first(in: list, from: l) else { return 0 }
+            guard let first = list.firstIndex(atOrAfter: l) else { return 0 }
             var n = 0
             for m in list[first...] {
                 if Int64(m.offset) > h { break }
@@ -374,17 +387,6 @@ struct YaraEvaluator {
             if case .string(let i) = slots[slot] { return i }
             return nil
         }
-    }
-
-    /// The index of the first match at or after `offset` (matches are sorted by offset).
-    private static func first(in list: [YaraStringMatch], from offset: Int64) -> Int? {
-        var lo = 0
-        var hi = list.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if Int64(list[mid].offset) < offset { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < list.count ? lo : nil
     }
 
     private static func compare<T: Comparable>(_ op: YaraBinaryOperator, _ a: T, _ b: T) -> Bool {

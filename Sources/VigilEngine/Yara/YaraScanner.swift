@@ -133,7 +133,7 @@ struct YaraScanner {
                 let next = pieces[entry.pieces[k + 1]]
                 let low = end + gap.lowerBound
                 let high = gap.upperBound == Int.max ? Int.max : end + gap.upperBound
-                guard let i = Self.first(next, from: low), next[i].offset <= high else {
+                guard let i = next.firstIndex(atOrAfter: Int64(clamping: low)), next[i].offset <= high else {
                     complete = false
                     break
                 }
@@ -142,16 +142,6 @@ struct YaraScanner {
             if complete { out.append(YaraStringMatch(offset: head.offset, length: end - head.offset)) }
         }
         return out
-    }
-
-    private static func first(_ list: [YaraStringMatch], from offset: Int) -> Int? {
-        var lo = 0
-        var hi = list.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if list[mid].offset < offset { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < list.count ? lo : nil
     }
 }
 
