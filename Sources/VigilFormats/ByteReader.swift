@@ -48,6 +48,17 @@ public struct ByteReader {
         contains(offset, 8) ? UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) : nil
     }
 
+    /// An unsigned integer of `width` bytes (1, 2, 4 or 8) at `offset`, in either byte order.
+    public func integer(at offset: Int, width: Int, bigEndian: Bool) -> UInt64? {
+        switch width {
+        case 1: u8(offset).map(UInt64.init)
+        case 2: (bigEndian ? u16be(offset) : u16le(offset)).map(UInt64.init)
+        case 4: (bigEndian ? u32be(offset) : u32le(offset)).map(UInt64.init)
+        case 8: bigEndian ? u64be(offset) : u64le(offset)
+        default: nil
+        }
+    }
+
     /// The text at `offset` up to a NUL or `limit` (the end by default), read as UTF-8; empty when `offset`
     /// is out of range.
     public func cString(at offset: Int, limit: Int? = nil) -> String {

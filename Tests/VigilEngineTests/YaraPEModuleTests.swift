@@ -113,12 +113,8 @@ struct YaraPEModuleTests {
 
     // MARK: libyara parity
 
-    /// The repository's virtual environment's Python, with yara-python (`$VIGIL_YARA_PYTHON` overrides it).
-    static var python: URL {
-        if let path = ProcessInfo.processInfo.environment["VIGIL_YARA_PYTHON"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build-venv/bin/python")
-    }
+    /// The checkout's Python with yara-python.
+    static var python: URL { YaraModuleHarness.python }
 
     /// Dumps the `pe` module's values (flattened to `path → value`) and the calls' results for each file.
     static let script = #"""
@@ -261,7 +257,8 @@ struct YaraPEModuleTests {
     @Test func signatureFieldsMatchLibyara() throws {
         let tools = ["/usr/bin/openssl", "/usr/bin/osslsigncode"]
         for tool in tools {
-            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) missing: run scripts/ensure-deps yara")
+            try #require(
+                FileManager.default.isExecutableFile(atPath: tool), "\(tool) missing: run scripts/ensure-deps yara")
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-pe-sign-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -255,12 +255,9 @@ struct YaraEvaluator {
             if case .offset = code { return Int64(list[Int(i) - 1].offset) }
             return Int64(list[Int(i) - 1].length)
         case .read(let reader, let offset):
-            guard let at = integer(offset), at >= 0, at <= Int64(data.count - reader.width) else { return nil }
-            var value: UInt64 = 0
-            for k in 0..<reader.width {
-                let byte = UInt64(data[Int(at) + (reader.bigEndian ? k : reader.width - 1 - k)])
-                value = value << 8 | byte
-            }
+            guard let at = integer(offset), at >= 0, at <= Int64(data.count - reader.width),
+                let value = ByteReader(data).integer(at: Int(at), width: reader.width, bigEndian: reader.bigEndian)
+            else { return nil }
             guard reader.signed else { return Int64(value) }
             let shift = UInt64(64 - 8 * reader.width)
             return Int64(bitPattern: value << shift) >> Int64(shift)

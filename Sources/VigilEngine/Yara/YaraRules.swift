@@ -42,8 +42,6 @@ public final class YaraRules: Sendable {
     /// conditions ask about (and searched for a report's details).
     let searched: [Bool]
     let forms: [YaraFormPlan]
-    /// The string each form belongs to.
-    let formString: [Int]
     /// Each piece's forms (consecutive).
     let pieceForms: [Range<Int>]
     /// Each string's first (usually only) piece.
@@ -81,7 +79,7 @@ public final class YaraRules: Sendable {
         self.forms = forms
         var pieceString = Array(repeating: 0, count: pieceCount)
         for (s, entry) in strings.enumerated() { for piece in entry.pieces { pieceString[piece] = s } }
-        formString = formPiece.map { pieceString[$0] }
+        let formString = formPiece.map { pieceString[$0] }
         var pieceForms = Array(repeating: 0..<0, count: pieceCount)
         for (f, piece) in formPiece.enumerated() {
             pieceForms[piece] = pieceForms[piece].isEmpty ? f..<(f + 1) : pieceForms[piece].lowerBound..<(f + 1)

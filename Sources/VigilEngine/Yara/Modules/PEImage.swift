@@ -1,3 +1,5 @@
+import VigilFormats
+
 /// A PE file's headers as libyara's `pe` module reads them (`pe_get_header`, `pe_rva_to_offset`,
 /// `pe_get_directory_entry`): bounds-checked little-endian reads over the scanned bytes.
 struct PEImage {
@@ -36,19 +38,11 @@ struct PEImage {
     // MARK: Reads
 
     /// Whether `size` bytes at `offset` lie inside the file (libyara `fits_in_pe`).
-    func fits(_ offset: Int, _ size: Int) -> Bool {
-        offset >= 0 && size >= 0 && size <= data.count && offset <= data.count - size
-    }
-    func u8(_ offset: Int) -> UInt8? { fits(offset, 1) ? data[offset] : nil }
-    func u16(_ offset: Int) -> UInt16? {
-        fits(offset, 2) ? data.loadUnaligned(fromByteOffset: offset, as: UInt16.self) : nil
-    }
-    func u32(_ offset: Int) -> UInt32? {
-        fits(offset, 4) ? data.loadUnaligned(fromByteOffset: offset, as: UInt32.self) : nil
-    }
-    func u64(_ offset: Int) -> UInt64? {
-        fits(offset, 8) ? data.loadUnaligned(fromByteOffset: offset, as: UInt64.self) : nil
-    }
+    func fits(_ offset: Int, _ size: Int) -> Bool { ByteReader(data).contains(offset, size) }
+    func u8(_ offset: Int) -> UInt8? { ByteReader(data).u8(offset) }
+    func u16(_ offset: Int) -> UInt16? { ByteReader(data).u16le(offset) }
+    func u32(_ offset: Int) -> UInt32? { ByteReader(data).u32le(offset) }
+    func u64(_ offset: Int) -> UInt64? { ByteReader(data).u64le(offset) }
     /// The bytes at `offset` up to the first NUL, at most `limit` of them, cut at the end of the file.
     func cString(_ offset: Int, limit: Int = Int.max) -> [UInt8] {
         guard offset >= 0, offset < data.count else { return [] }

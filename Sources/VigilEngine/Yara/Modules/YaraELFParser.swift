@@ -1,3 +1,5 @@
+import VigilFormats
+
 /// Reads an ELF file's headers, sections, segments, dynamic entries and symbols into `elf` module values, as
 /// libyara 4.5's `elf` module does: the same bounds checks, the same fields left undefined, and its quirks.
 struct YaraELFParser {
@@ -33,13 +35,8 @@ struct YaraELFParser {
     /// The unsigned integer of `width` bytes at `offset`; 0 outside the file (callers check bounds first).
     private func read(_ offset: UInt64, _ width: UInt64, bigEndian: Bool? = nil) -> UInt64 {
         guard offset <= size, width <= size - offset else { return 0 }
-        var v: UInt64 = 0
-        let big = bigEndian ?? self.bigEndian
-        for k in 0..<Int(width) {
-            let b = UInt64(data[Int(offset) + (big ? k : Int(width) - 1 - k)])
-            v = v << 8 | b
-        }
-        return v
+        return ByteReader(data).integer(at: Int(offset), width: Int(width), bigEndian: bigEndian ?? self.bigEndian)
+            ?? 0
     }
     private func u8(_ o: UInt64) -> UInt64 { read(o, 1) }
     private func u16(_ o: UInt64) -> UInt64 { read(o, 2) }
