@@ -72,6 +72,19 @@ struct YaraMatchingTests {
                 Array("x foo".utf8).flatMap { [$0, UInt8(0)] }) == [[4]])
     }
 
+    @Test func onlyStringsSearchedForAreWarnedAboutAsSlow() throws {
+        func warnings(_ text: String) throws -> [String] {
+            var compiler = YaraCompiler()
+            try compiler.add(try YaraParser.parse(Array(text.utf8), file: "t.yar"), namespace: "t")
+            return compiler.finish().warnings.map(\.description)
+        }
+        #expect(
+            try warnings("rule s { strings: $a = { ?? 4? } condition: $a }")
+                == ["t.yar:1:19: string \"$a\" may slow down scanning: it has no fixed bytes to look for"])
+        #expect(try warnings("rule e { strings: $a = { ?? 4? } condition: $a at 0 }").isEmpty)
+        #expect(try warnings("rule l { strings: $a = \"xyz\" condition: $a }").isEmpty)
+    }
+
     @Test func globalAndPrivateRules() throws {
         let text = """
             global rule big { condition: filesize > 4 }

@@ -12,6 +12,8 @@ public struct YaraCompiler {
     private var pieceCount = 0
     /// Per string: whether the scan searches for it (see ``YaraConditionCompiler/searched``).
     private var searched: [Bool] = []
+    /// Per string: its forms.
+    private var stringForms: [Range<Int>] = []
     private var warnings: [SignatureError] = []
     private let externalValues: [YaraValue]
     private let externals: [String: (index: Int, value: YaraValue)]
@@ -53,8 +55,16 @@ public struct YaraCompiler {
                 strings: declared, rules: ruleIndex, ruleOrder: ruleOrder,
                 externals: externals, modules: imported)
             let condition = try compiler.condition(rule.condition)
-            for index in first..<strings.count {
+            for (declaration, index) in zip(rule.strings, first..<strings.count) {
                 searched[index] = compiler.searched.contains(index) || strings[index].pieces.count > 1
+                // Only a string searched for costs a try at every offset; one tested at an offset costs one try.
+                if searched[index], stringForms[index].contains(where: { forms[$0].atoms == nil }) {
+                    warnings.append(
+                        SignatureError(
+                            .unsupported,
+                            "string \"\(declaration.identifier)\" may slow down scanning: it has no fixed bytes to look for",
+                            at: declaration.location))
+                }
             }
             for (declaration, index) in zip(rule.strings, first..<strings.count)
             where !compiler.referenced.contains(index) && !declaration.identifier.hasPrefix("$_") {
@@ -92,13 +102,6 @@ public struct YaraCompiler {
         } catch {
             throw SignatureError(.malformed, "\(declaration.identifier): \(error.message)", at: declaration.location)
         }
-        if plans.contains(where: { $0.atoms == nil }) {
-            warnings.append(
-                SignatureError(
-                    .unsupported,
-                    "string \"\(declaration.identifier)\" may slow down scanning: it has no fixed bytes to look for",
-                    at: declaration.location))
-        }
         var pieces: [Int] = []
         for var plan in plans {
             plan.fullword = declaration.modifiers.fullword
@@ -110,6 +113,7 @@ public struct YaraCompiler {
             formPiece.append(pieces[pieces.count - 1])
         }
         searched.append(true)
+        stringForms.append((forms.count - plans.count)..<forms.count)
         strings.append(
             YaraRules.StringEntry(
                 identifier: declaration.identifier, rule: rule, isPrivate: declaration.modifiers.isPrivate,
