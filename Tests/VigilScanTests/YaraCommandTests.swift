@@ -81,6 +81,18 @@ struct YaraCommandTests {
         #expect(malformed.status != 0 && malformed.stderr.contains("NAME=VALUE"))
     }
 
+    @Test func yaraRulesSeeTheFileWholeNotArchiveMembers() throws {
+        let rules = try dir.write("m.yar", text: "rule Member { strings: $m = \"MEMBER-MARKER\" condition: $m }\n")
+        let plain = Array("..MEMBER-MARKER..".utf8)
+        let gz = try dir.write("member.gz", TestArchive.deflate(plain))
+        let alone = try Vigil.run(["scan", "--no-summary", "-d", rules, gz])
+        #expect(alone.lines.contains("\(gz): OK"), "YARA reads the compressed bytes, as yara does")
+        // With ClamAV signatures the file is unpacked for them, still not for the YARA rules.
+        let clamav = try dir.write("db.ndb", text: "Test.Member:0:*:4d454d4245522d4d41524b4552\n")
+        let both = try Vigil.run(["scan", "--no-summary", "--allmatch", "-d", rules, "-d", clamav, gz])
+        #expect(both.lines.filter { !$0.isEmpty } == ["\(gz): Test.Member FOUND"])
+    }
+
     @Test func emptyFilesAreEvaluatedByYaraRules() throws {
         let rules = try dir.write("e.yar", text: "rule Empty { condition: filesize == 0 }\n")
         let empty = try dir.write("empty.bin", [])
