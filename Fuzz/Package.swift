@@ -35,6 +35,11 @@ let package = Package(
                 .product(name: "VigilSignatures", package: vigil), .product(name: "VigilEngine", package: vigil),
             ]),
         .executableTarget(
+            name: "FuzzYaraModules",
+            dependencies: [
+                .product(name: "VigilSignatures", package: vigil), .product(name: "VigilEngine", package: vigil),
+            ]),
+        .executableTarget(
             name: "FuzzYaraRegex",
             dependencies: [
                 .product(name: "VigilSignatures", package: vigil), .product(name: "VigilEngine", package: vigil),

@@ -85,6 +85,13 @@ struct YaraMatchingTests {
         #expect(try warnings("rule l { strings: $a = \"xyz\" condition: $a }").isEmpty)
     }
 
+    /// FuzzYaraModules' first crash: `entrypoint` of a file that is no executable (the empty input) trapped.
+    @Test func entrypointOfAFileThatIsNoExecutableIsUndefined() throws {
+        let rule = "rule e { condition: not defined entrypoint and not defined (entrypoint + 1) }"
+        #expect(try scan(rule, []).map(\.rule) == ["e"])
+        #expect(try scan(rule, Array("just text, no headers".utf8)).map(\.rule) == ["e"])
+    }
+
     @Test func globalAndPrivateRules() throws {
         let text = """
             global rule big { condition: filesize > 4 }

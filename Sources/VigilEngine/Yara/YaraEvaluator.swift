@@ -233,9 +233,10 @@ struct YaraEvaluator {
         case .entrypoint:
             if entryPoint == nil {
                 let layout = ExecutableLayout.parse(data)
-                entryPoint = layout.flatMap { $0.format == .machO ? nil : $0.entryPoint.map(Int64.init) }
+                // `.some(nil)`: looked for and absent, so the file is parsed once.
+                entryPoint = .some(layout.flatMap { $0.format == .machO ? nil : $0.entryPoint.map(Int64.init) })
             }
-            return entryPoint!
+            return entryPoint ?? nil
         case .external(let i): return externals[i].integer
         case .variable(let slot):
             if case .value(let v) = slots[slot] { return v.integer }
