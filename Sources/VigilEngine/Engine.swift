@@ -144,7 +144,7 @@ public final class Engine: Sendable {
         let provenance = try NameTable(&reader, pool: "PROV", ends: "PRVE")
         self.provenance = (0..<provenance.count).map { provenance[$0] }
         counts = try SignatureCounts(values: reader.table("CNTS"))
-        let clamAVCount = try reader.integer("SCNT", in: 0...Int(Int32.max))
+        let clamAVCount = try reader.integer("SCNT", in: 0...Int(Int64.max))
         hasClamAVSignatures = clamAVCount > 0
         signatureCount = clamAVCount + (yara?.ruleCount ?? 0)
         detectsEICAR = try reader.flag("EICR")

@@ -102,8 +102,8 @@ struct YaraEvaluator {
             case .text: return text(value).map { !$0.isEmpty }
             }
         case .stringsOf(let q, let members, let anchor):
-            return quantified(q, count: members.count) { e in
-                let operand = YaraStringOperand.string(members[e.index])
+            return quantified(q, count: members.count) { e, i in
+                let operand = YaraStringOperand.string(members[i])
                 switch anchor {
                 case nil: return e.boolean(.found(operand))
                 case .at(let offset): return e.boolean(.foundAt(operand, offset))
@@ -111,24 +111,24 @@ struct YaraEvaluator {
                 }
             }
         case .rulesOf(let q, let members):
-            return quantified(q, count: members.count) { e in e.rules[members[e.index]] }
+            return quantified(q, count: members.count) { e, i in e.rules[members[i]] }
         case .forOf(let q, let members, let slot, let body):
-            return quantified(q, count: members.count) { e in
-                e.slots[slot] = .string(members[e.index])
+            return quantified(q, count: members.count) { e, i in
+                e.slots[slot] = .string(members[i])
                 return e.boolean(body)
             }
         case .forRange(let q, let slot, let low, let high, let body):
             guard let l = integer(low), let h = integer(high), l <= h else { return false }
             let count = h - l + 1
             guard count <= Self.maximumIterations else { return false }
-            return quantified(q, count: Int(count)) { e in
-                e.slots[slot] = .value(.integer(l + Int64(e.index)))
+            return quantified(q, count: Int(count)) { e, i in
+                e.slots[slot] = .value(.integer(l + Int64(i)))
                 return e.boolean(body)
             }
         case .forEnumeration(let q, let slot, let items, let body):
-            return quantified(q, count: items.count) { e in
-                let item = items[e.index]
-                if let t = e.text(item, quiet: true) {
+            return quantified(q, count: items.count) { e, i in
+                let item = items[i]
+                if let t = e.text(item) {
                     e.slots[slot] = .value(.text(t))
                 } else {
                     e.slots[slot] = e.integer(item).map { .value(.integer($0)) } ?? .undefined
@@ -138,15 +138,15 @@ struct YaraEvaluator {
         case .forModule(let q, let slots, let collection, let body):
             switch object(collection) {
             case .array(let elements):
-                return quantified(q, count: elements.count) { e in
-                    e.slots[slots[0]] = Self.slot(elements[e.index])
+                return quantified(q, count: elements.count) { e, i in
+                    e.slots[slots[0]] = Self.slot(elements[i])
                     return e.boolean(body)
                 }
             case .dictionary(let entries):
                 let keys = entries.keys.sorted { $0.lexicographicallyPrecedes($1) }
-                return quantified(q, count: keys.count) { e in
-                    e.slots[slots[0]] = .value(.text(keys[e.index]))
-                    e.slots[slots[1]] = Self.slot(entries[keys[e.index]]!)
+                return quantified(q, count: keys.count) { e, i in
+                    e.slots[slots[0]] = .value(.text(keys[i]))
+                    e.slots[slots[1]] = Self.slot(entries[keys[i]]!)
                     return e.boolean(body)
                 }
             default: return false
@@ -170,8 +170,11 @@ struct YaraEvaluator {
         }
     }
 
-    /// Counts the members for which `test` holds (undefined counts as false) against the quantifier.
-    private mutating func quantified(_ q: YaraQuantifierCode, count: Int, _ test: (inout Indexed) -> Bool?) -> Bool? {
+    /// Counts the members for which `test(evaluator, index)` holds (undefined counts as false) against the
+    /// quantifier.
+    private mutating func quantified(_ q: YaraQuantifierCode, count: Int, _ test: (inout Self, Int) -> Bool?)
+        -> Bool?
+    {
         var needed: Int
         switch q {
         case .all: needed = count
@@ -186,10 +189,8 @@ struct YaraEvaluator {
         }
         let exact = needed == 0
         var satisfied = 0
-        var indexed = Indexed(evaluator: self, index: 0)
         for i in 0..<count {
-            indexed.index = i
-            if test(&indexed) == true {
+            if test(&self, i) == true {
                 satisfied += 1
                 if exact { break }
                 if satisfied >= needed { break }
@@ -197,22 +198,7 @@ struct YaraEvaluator {
                 break
             }
         }
-        self = indexed.evaluator
         return exact ? satisfied == 0 : satisfied >= needed
-    }
-
-    /// The evaluator with the index of the member being tested.
-    struct Indexed {
-        var evaluator: YaraEvaluator
-        var index: Int
-        var rules: [Bool] { evaluator.rules }
-        var slots: [Slot] {
-            get { evaluator.slots }
-            _modify { yield &evaluator.slots }
-        }
-        mutating func boolean(_ code: YaraCode) -> Bool? { evaluator.boolean(code) }
-        mutating func integer(_ code: YaraCode) -> Int64? { evaluator.integer(code) }
-        mutating func text(_ code: YaraCode, quiet: Bool) -> [UInt8]? { evaluator.text(code, quiet: quiet) }
     }
 
     private static func slot(_ object: YaraObject) -> Slot {
@@ -301,7 +287,7 @@ struct YaraEvaluator {
         }
     }
 
-    mutating func text(_ code: YaraCode, quiet: Bool = false) -> [UInt8]? {
+    mutating func text(_ code: YaraCode) -> [UInt8]? {
         switch code {
         case .text(let t): return t
         case .external(let i): return externals[i].text
