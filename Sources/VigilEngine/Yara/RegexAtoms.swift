@@ -24,10 +24,8 @@ struct RegexAtoms: Sendable, Equatable {
     /// The best atoms for `node`, or nil when some match need contain no fixed bytes worth watching.
     static func choose(_ node: RegexNode) -> RegexAtoms? { cover(node) }
 
-    /// The best atoms for a byte string (letters in either case when `caseless`).
-    static func choose(literal bytes: [UInt8], caseless: Bool) -> RegexAtoms? {
-        window(bytes.map { b in caseless && ASCII.isLetter(b) ? [b | 0x20, b & 0xDF] : [b] }, low: 0, high: 0)
-    }
+    /// The best atoms for masked bytes.
+    static func choose(masked bytes: MaskedBytes) -> RegexAtoms? { window(bytes.sets, low: 0, high: 0) }
 
     private static func cover(_ node: RegexNode) -> RegexAtoms? {
         switch node {
@@ -112,16 +110,16 @@ struct RegexAtoms: Sendable, Equatable {
         for start in run.indices {
             var variants = 1
             var quality = 0
-            var distinct = Set<UInt8>()
+            var repeated = true
             for length in 1...min(maximumLength, run.count - start) {
                 let set = run[start + length - 1]
                 variants *= set.count
                 guard variants <= maximumVariants else { break }
                 quality += byteQuality(set)
-                distinct.insert(set[0])
+                repeated = repeated && set[0] == run[start][0]
                 guard length >= 2 else { continue }
                 // Runs of one repeated byte (zero padding, `AAAA`) hit far more often than their length suggests.
-                let score = distinct.count == 1 ? quality / 2 : quality
+                let score = repeated ? quality / 2 : quality
                 if score > (best?.quality ?? Int.min) { best = (start, length, score) }
             }
         }

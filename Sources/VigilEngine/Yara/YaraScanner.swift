@@ -99,14 +99,8 @@ struct YaraScanner {
     private mutating func checkEverywhere(_ form: Int) {
         let plan = rules.forms[form]
         switch plan.form {
-        case .literal(let bytes, let caseless):
-            let first = bytes[0]
-            for start in 0..<data.count {
-                let b = data[start]
-                if b == first || (caseless && ASCII.isLetter(b) && b | 0x20 == first | 0x20) {
-                    check(form, at: start, atom: start)
-                }
-            }
+        case .masked(let bytes):
+            for start in 0..<data.count where bytes.canBegin(with: data[start]) { check(form, at: start, atom: start) }
         case .expression(_, let firstBytes):
             for start in 0...data.count where start == data.count || firstBytes.contains(data[start]) {
                 check(form, at: start, atom: start)

@@ -1,12 +1,75 @@
 import VigilSignatures
 
-/// One way a YARA string can occur, checked at a candidate start: a byte string (text after its modifiers), or
-/// a compiled expression (a regex string, or a piece of a hex string).
+/// One way a YARA string can occur, checked at a candidate start: bytes under masks (text after its modifiers,
+/// or a hex string of bytes and wildcards), or a compiled expression (a regex string, or a piece of a hex
+/// string with jumps, alternatives or negations).
 enum YaraForm: Sendable {
-    /// The exact bytes, letters in either case when `caseless`.
-    case literal([UInt8], caseless: Bool)
+    case masked(MaskedBytes)
     /// An expression, matched leftmost-first from the start.
     case expression(RegexProgram, firstBytes: ByteSet)
+}
+
+/// A byte string with a mask per byte: data matches at `start` when `data[start + k] & masks[k] == values[k]`
+/// for every `k`. Exact bytes have the mask 0xFF, a letter of caseless text 0xDF (either case), a hex nibble
+/// wildcard 0xF0 or 0x0F, `??` 0x00. Compared eight bytes at a time.
+struct MaskedBytes: Sendable {
+    let values: [UInt8]
+    let masks: [UInt8]
+    /// `values` and `masks` as little-endian words, the last one padded with zero masks.
+    private let valueWords: [UInt64]
+    private let maskWords: [UInt64]
+
+    init(values: [UInt8], masks: [UInt8]) {
+        precondition(values.count == masks.count && !values.isEmpty)
+        self.values = zip(values, masks).map { $0 & $1 }
+        self.masks = masks
+        var valueWords: [UInt64] = []
+        var maskWords: [UInt64] = []
+        for k in Swift.stride(from: 0, to: values.count, by: 8) {
+            var v: UInt64 = 0
+            var m: UInt64 = 0
+            for j in k..<min(k + 8, values.count) {
+                v |= UInt64(self.values[j]) << UInt64(8 * (j - k))
+                m |= UInt64(masks[j]) << UInt64(8 * (j - k))
+            }
+            valueWords.append(v)
+            maskWords.append(m)
+        }
+        self.valueWords = valueWords
+        self.maskWords = maskWords
+    }
+
+    /// Text, its letters in either case when `caseless`.
+    init(text: [UInt8], caseless: Bool) {
+        self.init(values: text, masks: text.map { caseless && ASCII.isLetter($0) ? 0xDF : 0xFF })
+    }
+
+    var count: Int { values.count }
+
+    /// Whether a match can begin with `byte`.
+    @inline(__always)
+    func canBegin(with byte: UInt8) -> Bool { byte & masks[0] == values[0] }
+
+    /// Whether `data` matches at `start`.
+    func matches(_ data: UnsafeRawBufferPointer, at start: Int) -> Bool {
+        guard start >= 0, start + values.count <= data.count else { return false }
+        if start + 8 * valueWords.count <= data.count {
+            for w in valueWords.indices
+            where data.loadUnaligned(fromByteOffset: start + 8 * w, as: UInt64.self) & maskWords[w] != valueWords[w] {
+                return false
+            }
+            return true
+        }
+        for k in values.indices where data[start + k] & masks[k] != values[k] { return false }
+        return true
+    }
+
+    /// The bytes each position may hold.
+    var sets: [[UInt8]] {
+        zip(values, masks).map { v, m in
+            m == 0xFF ? [v] : m == 0xDF && ASCII.isLetter(v) ? [v | 0x20, v] : (0...255).filter { $0 & m == v }
+        }
+    }
 }
 
 /// A form with what the scanner needs around it.
@@ -14,10 +77,29 @@ struct YaraFormPlan: Sendable {
     var form: YaraForm
     /// Whether the form is wide (UTF-16LE), which changes what `fullword` looks at.
     var wide: Bool
-    /// The atoms the prefilter watches for it (nil: the form is tried at every position).
-    var atoms: RegexAtoms?
+    /// An expression's atoms, chosen when it is compiled (masked bytes choose theirs when asked).
+    private var expressionAtoms: RegexAtoms?
     /// `fullword`: a match must not touch a letter or digit.
     var fullword = false
+
+    init(expression program: RegexProgram, _ node: RegexNode, wide: Bool) {
+        form = .expression(program, firstBytes: node.firstBytes)
+        self.wide = wide
+        expressionAtoms = RegexAtoms.choose(node)
+    }
+
+    init(masked bytes: MaskedBytes, wide: Bool) {
+        form = .masked(bytes)
+        self.wide = wide
+    }
+
+    /// The atoms the prefilter watches for it (nil: the form is tried at every position).
+    var atoms: RegexAtoms? {
+        switch form {
+        case .masked(let bytes): RegexAtoms.choose(masked: bytes)
+        case .expression: expressionAtoms
+        }
+    }
 }
 
 /// The forms of one string's piece: for text, one per variant its modifiers make; for a regex, one per
@@ -36,9 +118,7 @@ enum YaraStringForms {
         func add(_ bytes: [UInt8], wide: Bool, caseless: Bool) {
             guard !bytes.isEmpty else { return }
             plans.append(
-                YaraFormPlan(
-                    form: .literal(bytes, caseless: caseless), wide: wide,
-                    atoms: RegexAtoms.choose(literal: bytes, caseless: caseless)))
+                YaraFormPlan(masked: MaskedBytes(text: bytes, caseless: caseless), wide: wide))
         }
         if modifiers.base64 != nil || modifiers.base64Wide != nil {
             for base in bases {
@@ -89,14 +169,30 @@ enum YaraStringForms {
             }
         }
         var plans: [YaraFormPlan] = []
-        for piece in pieces { plans.append(try plan(node(piece), wide: false)) }
+        for piece in pieces {
+            if let bytes = masked(piece) {
+                plans.append(YaraFormPlan(masked: bytes, wide: false))
+            } else {
+                plans.append(try plan(node(piece), wide: false))
+            }
+        }
         return (plans, gaps)
     }
 
+    /// A hex piece of bytes and wildcards only (no jump, alternative or negation), as masked bytes.
+    private static func masked(_ tokens: [YaraHexToken]) -> MaskedBytes? {
+        var values: [UInt8] = []
+        var masks: [UInt8] = []
+        for token in tokens {
+            guard case .byte(let value, let mask, false) = token else { return nil }
+            values.append(value)
+            masks.append(mask)
+        }
+        return values.isEmpty ? nil : MaskedBytes(values: values, masks: masks)
+    }
+
     private static func plan(_ node: RegexNode, wide: Bool) throws(RegexError) -> YaraFormPlan {
-        YaraFormPlan(
-            form: .expression(try RegexProgram(node), firstBytes: node.firstBytes), wide: wide,
-            atoms: RegexAtoms.choose(node))
+        YaraFormPlan(expression: try RegexProgram(node), node, wide: wide)
     }
 
     /// A hex piece as an expression: masked bytes as sets, jumps as lazy runs of any byte (libyara's hex jumps

@@ -19,13 +19,8 @@ struct YaraVerifier {
         let length: Int
         // Fields read one at a time: binding the whole plan would retain every array in it, per candidate.
         switch rules.forms[form].form {
-        case .literal(let bytes, let caseless):
-            guard start >= 0, start + bytes.count <= data.count else { return nil }
-            for k in bytes.indices {
-                let b = data[start + k]
-                let want = bytes[k]
-                guard b == want || (caseless && ASCII.isLetter(b) && b | 0x20 == want | 0x20) else { return nil }
-            }
+        case .masked(let bytes):
+            guard bytes.matches(data, at: start) else { return nil }
             length = bytes.count
         case .expression(let program, _):
             guard start >= 0, start <= data.count,
@@ -81,8 +76,7 @@ extension YaraFormPlan {
     /// Whether a match of the form can begin with `byte`.
     func canBegin(with byte: UInt8) -> Bool {
         switch form {
-        case .literal(let bytes, let caseless):
-            return byte == bytes[0] || (caseless && ASCII.isLetter(byte) && byte | 0x20 == bytes[0] | 0x20)
+        case .masked(let bytes): return bytes.canBegin(with: byte)
         case .expression(_, let first): return first.contains(byte)
         }
     }
