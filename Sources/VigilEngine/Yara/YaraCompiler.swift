@@ -15,6 +15,8 @@ public struct YaraCompiler {
     /// Per string: its forms.
     private var stringForms: [Range<Int>] = []
     private var warnings: [SignatureError] = []
+    /// Top-level module fields the conditions read, each with its cache slot.
+    private var rootFields: [YaraConditionCompiler.RootField: Int] = [:]
     private let externalValues: [YaraValue]
     private let externals: [String: (index: Int, value: YaraValue)]
     private let modules = YaraModules.all
@@ -54,7 +56,9 @@ public struct YaraCompiler {
             var compiler = YaraConditionCompiler(
                 strings: declared, rules: ruleIndex, ruleOrder: ruleOrder,
                 externals: externals, modules: imported)
+            compiler.rootFields = rootFields
             let condition = try compiler.condition(rule.condition)
+            rootFields = compiler.rootFields
             for (declaration, index) in zip(rule.strings, first..<strings.count) {
                 searched[index] = compiler.searched.contains(index) || strings[index].pieces.count > 1
                 // Only a string searched for costs a try at every offset; one tested at an offset costs one try.
@@ -124,7 +128,7 @@ public struct YaraCompiler {
     public func finish() -> YaraRules {
         YaraRules(
             namespaces: namespaces, rules: rules, strings: strings, searched: searched, forms: forms,
-            formPiece: formPiece,
-            pieceCount: pieceCount, externals: externalValues, modules: modules, warnings: warnings)
+            formPiece: formPiece, pieceCount: pieceCount, rootFieldCount: rootFields.count, externals: externalValues,
+            modules: modules, warnings: warnings)
     }
 }

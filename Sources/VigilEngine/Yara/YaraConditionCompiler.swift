@@ -3,6 +3,12 @@ import VigilSignatures
 /// Compiles one rule's condition: resolves strings, rules, externals, modules and loop variables, checks
 /// types as libyara does, and folds integer constants (where libyara reports overflow and division by zero).
 struct YaraConditionCompiler {
+    /// A module's top-level field.
+    struct RootField: Hashable {
+        var module: Int
+        var name: String
+    }
+
     /// What a name in scope stands for.
     enum Binding {
         case value(slot: Int, YaraType)
@@ -27,6 +33,9 @@ struct YaraConditionCompiler {
     private(set) var searched: Set<Int> = []
     /// Whether the innermost `for … of` loop's body uses its current string other than at an offset.
     private var currentSearched = false
+    /// Modules' top-level fields read by conditions compiled so far, each with its cache slot
+    /// (``YaraModuleCode/rootField(module:_:cache:)``), keyed by module index and name.
+    var rootFields: [RootField: Int] = [:]
     /// How many loop slots the condition needs.
     private(set) var slotCount = 0
     private var scopes: [[String: Binding]] = []
@@ -434,6 +443,12 @@ struct YaraConditionCompiler {
             let (code, schema) = try module(base)
             guard case .structure(let members) = schema else { throw fail("\"\(name)\" applied to a non-structure", e) }
             guard let member = members[name] else { throw fail("\"\(name)\" is not a field", e) }
+            if case .root(let index) = code {
+                let key = RootField(module: index, name: name)
+                let cache = rootFields[key] ?? rootFields.count
+                rootFields[key] = cache
+                return (.rootField(module: index, name, cache: cache), member)
+            }
             return (.field(code, name), member)
         case .subscript(let base, let index):
             let (code, schema) = try module(base)

@@ -41,7 +41,9 @@ struct YaraEvaluator {
     }
 
     let data: UnsafeRawBufferPointer
-    let matches: [[YaraStringMatch]]
+    /// The scan's matches per piece, and per chained string its joined matches.
+    let pieces: [[YaraStringMatch]]
+    let chained: [Int: [YaraStringMatch]]
     /// Checks strings the scan did not search for at the offsets conditions ask about.
     var verifier: YaraVerifier
     let externals: [YaraValue]
@@ -50,6 +52,9 @@ struct YaraEvaluator {
     /// Each module's values for this file, built when first used.
     var moduleValues: [[String: YaraObject]?]
     let modules: [YaraModule]
+    /// Modules' top-level fields read so far (``YaraModuleCode/rootField(module:_:cache:)``): `.some(nil)` is
+    /// read and absent.
+    var rootFields: [YaraObject??]
     /// The entry point's file offset, when the file is a PE or ELF executable with one (read when first used).
     var entryPoint: Int64??
 
@@ -67,7 +72,7 @@ struct YaraEvaluator {
         case .foundAt(let s, let offset):
             guard let string = stringIndex(s), let at = integer(offset) else { return nil }
             if !verifier.rules.searched[string] { return verifier.matches(string: string, at: at) }
-            let list = matches[string]
+            let list = matches(string)
             return list.firstIndex(atOrAfter: at).map { list[$0].offset == Int(at) } ?? false
         case .foundIn(let s, let low, let high):
             guard let list = stringMatches(s), let l = integer(low), let h = integer(high) else { return nil }
@@ -317,6 +322,11 @@ struct YaraEvaluator {
         case .field(let base, let name):
             guard case .structure(let members) = object(base) else { return nil }
             return members[name]
+        case .rootField(let module, let name, let cache):
+            if let known = rootFields[cache] { return known }
+            let value = values(of: module)[name]
+            rootFields[cache] = .some(value)
+            return value
         case .element(let base, let index):
             guard case .array(let elements) = object(base), let i = integer(index), i >= 0, i < elements.count else {
                 return nil
@@ -361,7 +371,17 @@ struct YaraEvaluator {
     // MARK: Helpers
 
     private func stringMatches(_ s: YaraStringOperand) -> [YaraStringMatch]? {
-        stringIndex(s).map { matches[$0] }
+        stringIndex(s).map(matches)
+    }
+
+    /// String `s`'s matches (of a searched string).
+    func matches(_ s: Int) -> [YaraStringMatch] {
+        verifier.rules.isChained[s] ? chained[s] ?? [] : pieces[verifier.rules.firstPiece[s]]
+    }
+
+    /// Whether string `s` (searched) matched.
+    func found(_ s: Int) -> Bool {
+        verifier.rules.isChained[s] ? chained[s]?.isEmpty == false : !pieces[verifier.rules.firstPiece[s]].isEmpty
     }
 
     private func stringIndex(_ s: YaraStringOperand) -> Int? {

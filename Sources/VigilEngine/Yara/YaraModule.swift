@@ -111,6 +111,8 @@ indirect enum YaraModuleCode: Sendable {
     /// A module's values, as a structure.
     case root(module: Int)
     case field(YaraModuleCode, String)
+    /// A module's top-level field (`pe.entry_point`), kept per file in a cache slot once read.
+    case rootField(module: Int, String, cache: Int)
     /// An array's element (0-based).
     case element(YaraModuleCode, YaraCode)
     /// A dictionary's value for a key.

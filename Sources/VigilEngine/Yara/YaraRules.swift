@@ -37,6 +37,15 @@ public final class YaraRules: Sendable {
 
     let namespaces: [String]
     let rules: [Rule]
+    /// What the scan reads per rule, apart from `rules` so that no rule is copied: its condition, its loop slots,
+    /// and the strings of which one must match (``YaraRequirement``), `requiredStrings[start..<end]` (start -1:
+    /// no such set).
+    let conditions: [YaraCode]
+    let slotCounts: [Int]
+    let requirements: [(start: Int32, end: Int32)]
+    let requiredStrings: [Int32]
+    /// How many top-level module fields conditions read (``YaraModuleCode/rootField(module:_:cache:)``).
+    let rootFieldCount: Int
     let strings: [StringEntry]
     /// Per string: whether the scan searches the file for it; the others are only checked at the offsets the
     /// conditions ask about (and searched for a report's details).
@@ -46,6 +55,8 @@ public final class YaraRules: Sendable {
     let pieceForms: [Range<Int>]
     /// Each string's first (usually only) piece.
     let firstPiece: [Int]
+    /// Whether a string is a chained hex string (of more than one piece).
+    let isChained: [Bool]
     /// The piece each form belongs to.
     let formPiece: [Int]
     let pieceCount: Int
@@ -65,8 +76,8 @@ public final class YaraRules: Sendable {
 
     init(
         namespaces: [String], rules: [Rule], strings: [StringEntry], searched: [Bool], forms: [YaraFormPlan],
-        formPiece: [Int],
-        pieceCount: Int, externals: [YaraValue], modules: [YaraModule], warnings: [SignatureError]
+        formPiece: [Int], pieceCount: Int, rootFieldCount: Int, externals: [YaraValue], modules: [YaraModule],
+        warnings: [SignatureError]
     ) {
         self.namespaces = namespaces
         self.strings = strings
@@ -76,6 +87,17 @@ public final class YaraRules: Sendable {
             rule.requires = YaraRequirement.strings(rule.condition, searched: searched).map { Array($0).sorted() }
             return rule
         }
+        conditions = rules.map(\.condition)
+        slotCounts = rules.map(\.slotCount)
+        var requiredStrings: [Int32] = []
+        requirements = self.rules.map { rule in
+            guard let required = rule.requires else { return (-1, -1) }
+            let start = Int32(requiredStrings.count)
+            requiredStrings += required.map(Int32.init)
+            return (start, Int32(requiredStrings.count))
+        }
+        self.requiredStrings = requiredStrings
+        self.rootFieldCount = rootFieldCount
         self.forms = forms
         var pieceString = Array(repeating: 0, count: pieceCount)
         for (s, entry) in strings.enumerated() { for piece in entry.pieces { pieceString[piece] = s } }
@@ -86,6 +108,7 @@ public final class YaraRules: Sendable {
         }
         self.pieceForms = pieceForms
         firstPiece = strings.map { $0.pieces[0] }
+        isChained = strings.map { $0.pieces.count > 1 }
         self.formPiece = formPiece
         self.pieceCount = pieceCount
         self.externals = externals

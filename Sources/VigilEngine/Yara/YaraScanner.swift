@@ -30,18 +30,23 @@ struct YaraScanner {
     /// With `details`, each match lists every match of its rule's non-private strings.
     mutating func scan(details: Bool) -> [YaraRuleMatch] {
         findStrings()
-        let matches = rules.strings.map(stringMatches)
+        var chained: [Int: [YaraStringMatch]] = [:]
+        for s in rules.strings.indices where rules.isChained[s] { chained[s] = stringMatches(rules.strings[s]) }
         var evaluator = YaraEvaluator(
-            data: data, matches: matches, verifier: verifier, externals: rules.externals,
+            data: data, pieces: pieces, chained: chained, verifier: verifier, externals: rules.externals,
             rules: Array(repeating: false, count: rules.rules.count),
-            moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules)
-        for index in rules.rules.indices {
-            let rule = rules.rules[index]
-            if let required = rule.requires, !required.contains(where: { !matches[$0].isEmpty }) { continue }
-            if evaluator.slots.count < rule.slotCount {
-                evaluator.slots += Array(repeating: .undefined, count: rule.slotCount - evaluator.slots.count)
+            moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules,
+            rootFields: Array(repeating: nil, count: rules.rootFieldCount))
+        for index in rules.conditions.indices {
+            let (start, end) = rules.requirements[index]
+            if start >= 0, !(start..<end).contains(where: { evaluator.found(Int(rules.requiredStrings[Int($0)])) }) {
+                continue
             }
-            evaluator.rules[index] = evaluator.boolean(rule.condition) == true
+            let slotCount = rules.slotCounts[index]
+            if evaluator.slots.count < slotCount {
+                evaluator.slots += Array(repeating: .undefined, count: slotCount - evaluator.slots.count)
+            }
+            evaluator.rules[index] = evaluator.boolean(rules.conditions[index]) == true
         }
         var failedNamespaces = Set<Int>()
         for (index, rule) in rules.rules.enumerated() where rule.isGlobal && !evaluator.rules[index] {
@@ -57,7 +62,7 @@ struct YaraScanner {
                     strings: !details
                         ? []
                         : rule.strings.compactMap { s in
-                            let found = rules.searched[s] ? matches[s] : verifier.search(string: s)
+                            let found = rules.searched[s] ? evaluator.matches(s) : verifier.search(string: s)
                             return rules.strings[s].isPrivate || found.isEmpty
                                 ? nil : (rules.strings[s].identifier, found)
                         }))
