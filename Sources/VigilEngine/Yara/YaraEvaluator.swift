@@ -247,12 +247,7 @@ struct YaraEvaluator {
             if case .offset = code { return Int64(list[Int(i) - 1].offset) }
             return Int64(list[Int(i) - 1].length)
         case .read(let reader, let offset):
-            guard let at = integer(offset), at >= 0, at <= Int64(data.count - reader.width),
-                let value = ByteReader(data).integer(at: Int(at), width: reader.width, bigEndian: reader.bigEndian)
-            else { return nil }
-            guard reader.signed else { return Int64(value) }
-            let shift = UInt64(64 - 8 * reader.width)
-            return Int64(bitPattern: value << shift) >> Int64(shift)
+            return integer(offset).flatMap { reader.read(data, at: $0) }
         case .negate(let inner): return integer(inner).map { 0 &- $0 }
         case .bitwiseNot(let inner): return integer(inner).map { ~$0 }
         case .integerOperation(let op, let l, let r):

@@ -1,3 +1,4 @@
+import Synchronization
 import VigilSignatures
 
 /// Compiled YARA rules, immutable and shared by every scanning thread: each namespace's rules in order, every
@@ -60,12 +61,15 @@ public final class YaraRules: Sendable {
     /// The piece each form belongs to.
     let formPiece: [Int]
     let pieceCount: Int
-    let entries: [AtomEntry]
-    /// Forms with no atom, tried at every position that can begin them.
-    let everywhere: [Int]
-    let prefilter: Prefilter?
-    /// The image the prefilter's tables live in.
-    let storage: ImageStorage?
+    /// The string each form belongs to.
+    let formString: [Int]
+    /// The header tests rules depend on (``YaraGate``), each rule's (-1: none), and whether a gate's rules have
+    /// strings to search for.
+    let gates: [YaraGate]
+    let ruleGate: [Int32]
+    let gateSearched: [Bool]
+    /// The searches built so far, by the gates a file passes.
+    private let searches = Mutex<[[Int]: YaraSearch]>([:])
     let externals: [YaraValue]
     let modules: [YaraModule]
     /// Slow patterns and other notes from compiling, with where they are.
@@ -101,7 +105,6 @@ public final class YaraRules: Sendable {
         self.forms = forms
         var pieceString = Array(repeating: 0, count: pieceCount)
         for (s, entry) in strings.enumerated() { for piece in entry.pieces { pieceString[piece] = s } }
-        let formString = formPiece.map { pieceString[$0] }
         var pieceForms = Array(repeating: 0..<0, count: pieceCount)
         for (f, piece) in formPiece.enumerated() {
             pieceForms[piece] = pieceForms[piece].isEmpty ? f..<(f + 1) : pieceForms[piece].lowerBound..<(f + 1)
@@ -114,10 +117,54 @@ public final class YaraRules: Sendable {
         self.externals = externals
         self.modules = modules
         self.warnings = warnings
+        formString = formPiece.map { pieceString[$0] }
+        let gateOf = self.rules.map { YaraGate.of($0.condition) }
+        let gates = Array(Set(gateOf.compactMap { $0 })).sorted {
+            ($0.offset, $0.reader.width, $0.value, $0.reader.signed ? 1 : 0, $0.reader.bigEndian ? 1 : 0)
+                < ($1.offset, $1.reader.width, $1.value, $1.reader.signed ? 1 : 0, $1.reader.bigEndian ? 1 : 0)
+        }
+        let ruleGate = gateOf.map { gate in gate.map { Int32(gates.firstIndex(of: $0)!) } ?? -1 }
+        self.gates = gates
+        self.ruleGate = ruleGate
+        var gateSearched = Array(repeating: false, count: gates.count)
+        for s in self.formString where searched[s] {
+            let gate = ruleGate[strings[s].rule]
+            if gate >= 0 { gateSearched[Int(gate)] = true }
+        }
+        self.gateSearched = gateSearched
+    }
+
+    /// The search for files that pass exactly the gates `passing` (of those with searched strings, ascending),
+    /// built on first use and kept.
+    func search(passing: [Int]) -> YaraSearch {
+        searches.withLock { cache in
+            if let known = cache[passing] { return known }
+            let search = YaraSearch(self, passing: passing)
+            cache[passing] = search
+            return search
+        }
+    }
+}
+
+/// The strings files of one kind are searched for (those of the rules whose gates they pass, and of the rules
+/// with none): a prefilter over their atoms, how each atom leads to its form, and the forms with no atom.
+struct YaraSearch: Sendable {
+    let prefilter: Prefilter?
+    /// The image the prefilter's tables live in.
+    let storage: ImageStorage?
+    let entries: [YaraRules.AtomEntry]
+    /// Forms with no atom, tried at every position that can begin them.
+    let everywhere: [Int]
+
+    init(_ rules: YaraRules, passing: [Int]) {
+        var included = Array(repeating: false, count: rules.gates.count)
+        for gate in passing { included[gate] = true }
         var atoms: [(atom: [UInt8], id: Int, best: Int)] = []
-        var entries: [AtomEntry] = []
+        var entries: [YaraRules.AtomEntry] = []
         var everywhere: [Int] = []
-        for (index, plan) in forms.enumerated() where searched[formString[index]] {
+        for (index, plan) in rules.forms.enumerated() where rules.searched[rules.formString[index]] {
+            let gate = Int(rules.ruleGate[rules.strings[rules.formString[index]].rule])
+            guard gate < 0 || included[gate] else { continue }
             guard let choice = plan.atoms else {
                 everywhere.append(index)
                 continue
@@ -126,28 +173,27 @@ public final class YaraRules: Sendable {
             for atom in Set(choice.atoms).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 atoms.append((atom, entries.count, 0))
                 entries.append(
-                    AtomEntry(
-                        form: Int32(index), low: Int32(min(choice.low, YaraScanner.reach)),
-                        high: Int32(high)))
+                    YaraRules.AtomEntry(
+                        form: Int32(index), low: Int32(min(choice.low, YaraScanner.reach)), high: Int32(high)))
             }
         }
         self.entries = entries
         self.everywhere = everywhere
-        if atoms.isEmpty {
+        guard !atoms.isEmpty else {
             prefilter = nil
             storage = nil
-        } else {
-            var writer = ImageWriter()
-            Prefilter.write(atoms: atoms, to: &writer)
-            let image = writer.finish(signatureCount: 0)
-            do throws(ImageError) {
-                var reader = try ImageReader(image)
-                prefilter = try Prefilter(&reader, patterns: entries.count)
-            } catch {
-                fatalError("Vigil could not read the YARA prefilter it wrote: \(error)")
-            }
-            storage = image
+            return
         }
+        var writer = ImageWriter()
+        Prefilter.write(atoms: atoms, to: &writer)
+        let image = writer.finish(signatureCount: 0)
+        do throws(ImageError) {
+            var reader = try ImageReader(image)
+            prefilter = try Prefilter(&reader, patterns: entries.count)
+        } catch {
+            fatalError("Vigil could not read the YARA prefilter it wrote: \(error)")
+        }
+        storage = image
     }
 }
 

@@ -29,7 +29,8 @@ struct YaraScanner {
     /// The rules that match, in declaration order (private rules left out).
     /// With `details`, each match lists every match of its rule's non-private strings.
     mutating func scan(details: Bool) -> [YaraRuleMatch] {
-        findStrings()
+        let passing = rules.gates.map { $0.holds(in: data) }
+        findStrings(rules.search(passing: rules.gates.indices.filter { passing[$0] && rules.gateSearched[$0] }))
         var chained: [Int: [YaraStringMatch]] = [:]
         for s in rules.strings.indices where rules.isChained[s] { chained[s] = stringMatches(rules.strings[s]) }
         var evaluator = YaraEvaluator(
@@ -38,6 +39,8 @@ struct YaraScanner {
             moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules,
             rootFields: Array(repeating: nil, count: rules.rootFieldCount))
         for index in rules.conditions.indices {
+            let gate = Int(rules.ruleGate[index])
+            if gate >= 0, !passing[gate] { continue }
             let (start, end) = rules.requirements[index]
             if start >= 0, !(start..<end).contains(where: { evaluator.found(Int(rules.requiredStrings[Int($0)])) }) {
                 continue
@@ -72,10 +75,10 @@ struct YaraScanner {
 
     // MARK: Strings
 
-    private mutating func findStrings() {
-        if let prefilter = rules.prefilter {
+    private mutating func findStrings(_ search: YaraSearch) {
+        if let prefilter = search.prefilter {
             prefilter.scan(data) { id, position in
-                let entry = rules.entries[id]
+                let entry = search.entries[id]
                 let form = Int(entry.form)
                 let high = entry.high < 0 ? Self.reach : Int(entry.high)
                 let latest = position - Int(entry.low)
@@ -91,7 +94,7 @@ struct YaraScanner {
                 return true
             }
         }
-        for form in rules.everywhere { checkEverywhere(form) }
+        for form in search.everywhere { checkEverywhere(form) }
         for p in pieces.indices where pieces[p].count > 1 {
             pieces[p].sort { $0.offset < $1.offset }
             var kept: [YaraStringMatch] = []
