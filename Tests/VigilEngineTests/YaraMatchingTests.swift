@@ -101,4 +101,48 @@ struct YaraMatchingTests {
         #expect(try scan(text, Array("key and more".utf8)).map(\.rule) == ["big", "uses"])
         #expect(try scan(text, Array("key".utf8)).isEmpty, "a failed global rule silences its namespace")
     }
+
+    @Test func maskedHexBytesAndFoldedCaseMatchExactlyWhatTheyShould() throws {
+        // Long enough for the prefilter's widest stride, with filler that differs only in bit 5 (which the
+        // prefilter folds away for caseless atoms, so the exact check must reject it).
+        let hex =
+            "rule h { strings: $a = { 4D 5A 9? ?? 50 45 00 00 4C 01 } $b = \"unrelated\" nocase condition: $a or $b }"
+        let hit: [UInt8] = [0x4D, 0x5A, 0x90, 0x77, 0x50, 0x45, 0x00, 0x00, 0x4C, 0x01]
+        let data =
+            Array(repeating: UInt8(0x20), count: 40) + hit + [
+                0x6D, 0x7A, 0x90, 0x77, 0x70, 0x65, 0x20, 0x20, 0x6C, 0x21,
+            ]
+        #expect(try offsets(hex, data) == [[40]])
+        #expect(try scan(hex, data.map { $0 == 0x90 ? 0xA0 : $0 }).isEmpty, "the nibble 9? is not A0")
+        let nocase =
+            "rule n { strings: $a = \"GetProcAddress\" nocase $b = \"kernel32\" nocase wide condition: all of them }"
+        let text = Array("xx gETPROCaDDRESS yy".utf8) + Array("KeRnEl32".utf8).flatMap { [$0, 0] }
+        #expect(try offsets(nocase, text) == [[3], [20]])
+        // Space and zero fold together in the prefilter, but an exact string of zeros is not found in spaces.
+        let zeros = "rule z { strings: $a = { 00 00 00 00 41 42 43 44 } $b = \"unrelated\" nocase condition: $a or $b }"
+        #expect(try scan(zeros, Array("    ABCD".utf8)).isEmpty)
+        #expect(try offsets(zeros, [0, 0, 0, 0] + Array("ABCD".utf8)) == [[0]])
+        // Short atoms (under seven bytes) go through the two-byte path, text through its second test.
+        let short = "rule s { strings: $a = \"ERR\" $b = { 45 52 ?? 4F } condition: $a and $b }"
+        #expect(try offsets(short, Array("no ERROR here".utf8)) == [[3], [3]])
+    }
+
+    @Test func rulesGatedByAHeaderTestAreLeftOutForOtherFiles() throws {
+        let rules = """
+            rule pe { strings: $a = "payload" condition: uint16(0) == 0x5A4D and $a }
+            rule elf { strings: $a = "payload" condition: uint32(0) == 0x464C457F and $a }
+            rule plain { strings: $a = "payload" condition: $a }
+            rule both { condition: pe or elf }
+            rule big { condition: uint16be(0) == 0x4D5A and filesize > 2 }
+            """
+        let body = Array(" payload".utf8)
+        #expect(try scan(rules, Array("MZ".utf8) + body).map(\.rule) == ["pe", "plain", "both", "big"])
+        #expect(try scan(rules, [0x7F] + Array("ELF".utf8) + body).map(\.rule) == ["elf", "plain", "both"])
+        #expect(try scan(rules, Array("ZZ".utf8) + body).map(\.rule) == ["plain"])
+        #expect(try scan(rules, Array("M".utf8)).isEmpty, "a header shorter than the read is undefined")
+        // A global rule's gate failing fails its namespace, as its condition does.
+        let global = "global rule g { condition: uint8(0) == 0x4D } rule r { strings: $a = \"Z\" condition: $a }"
+        #expect(try scan(global, Array("MZ".utf8)).map(\.rule) == ["g", "r"])
+        #expect(try scan(global, Array("ZZ".utf8)).isEmpty)
+    }
 }

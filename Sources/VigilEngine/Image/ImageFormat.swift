@@ -10,7 +10,7 @@
 enum ImageFormat {
     static let magic: [UInt8] = Array("VIGILVDB".utf8)
     /// Bumped whenever the arrays' meaning or order changes; older or newer files are refused.
-    static let version: UInt32 = 3
+    static let version: UInt32 = 4
     static let headerSize = 64
     /// A contents entry: tag u32, element size u32, count u64, offset u64.
     static let contentsEntrySize = 24

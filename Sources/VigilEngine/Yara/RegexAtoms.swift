@@ -1,21 +1,43 @@
 import VigilSignatures
 
-/// Atoms for a pattern: short byte strings, one of which every match contains, each at a known distance range
-/// from the match's start. The prefilter watches the atoms; a hit gives the candidate starts to verify.
+/// One byte position of an atom: the bytes `b` with `b & mask == value` (the smallest such set around the bytes
+/// the pattern allows there, so an atom may admit more than the pattern; the match is verified anyway).
+struct AtomByte: Hashable, Sendable {
+    var value: UInt8
+    var mask: UInt8
+
+    /// The smallest set of this shape holding every member of `set` (not empty).
+    init(_ set: ByteSet) {
+        let members = set.members
+        let differing = members.reduce(UInt8(0)) { $0 | ($1 ^ members[0]) }
+        mask = ~differing
+        value = members[0] & mask
+    }
+
+    init(value: UInt8, mask: UInt8) {
+        self.value = value & mask
+        self.mask = mask
+    }
+
+    /// Whether the prefilter can key on it: one byte, or a letter in either case.
+    var isKey: Bool { mask == 0xFF || mask == 0xDF }
+}
+
+/// Atoms for a pattern: short masked byte strings, one of which every match contains, each at a known distance
+/// range from the match's start. The prefilter watches the atoms; a hit gives the candidate starts to verify.
 ///
 /// libyara picks atoms the same way (runs of fixed bytes, alternatives covered branch by branch, quality by how
-/// rare the bytes are); Vigil's prefilter takes atoms of up to 7 bytes, so longer runs are preferred.
+/// rare the bytes are); Vigil's prefilter takes atoms of up to 7 bytes, keys on runs of exact bytes and letters
+/// in either case, and checks the other bytes under their masks (`0?`, `(43|63)`).
 struct RegexAtoms: Sendable, Equatable {
-    /// The byte strings (each 2 to 7 bytes).
-    var atoms: [[UInt8]]
+    /// The atoms (each 2 to 7 positions, with at least two keys in a row).
+    var atoms: [[AtomByte]]
     /// How far the atom may start from the match's start: at least `low`, at most `high` (`nil`: unbounded).
     var low: Int
     var high: Int?
     /// How selective the choice is (higher is better).
     var quality: Int
 
-    /// The most case or class variants one atom may expand to.
-    static let maximumVariants = 16
     /// The longest atom.
     static let maximumLength = 7
     /// The most atoms that cover an alternation (`/(john|test|…)/i`) before it is left to the other parts.
@@ -25,12 +47,14 @@ struct RegexAtoms: Sendable, Equatable {
     static func choose(_ node: RegexNode) -> RegexAtoms? { cover(node) }
 
     /// The best atoms for masked bytes.
-    static func choose(masked bytes: MaskedBytes) -> RegexAtoms? { window(bytes.sets, low: 0, high: 0) }
+    static func choose(masked bytes: MaskedBytes) -> RegexAtoms? {
+        window(zip(bytes.values, bytes.masks).map { AtomByte(value: $0, mask: $1) }, low: 0, high: 0)
+    }
 
     private static func cover(_ node: RegexNode) -> RegexAtoms? {
         switch node {
         case .empty, .assertion: return nil
-        case .bytes(let set): return window([set.members], low: 0, high: 0)
+        case .bytes(let set): return window([AtomByte(set)], low: 0, high: 0)
         case .repetition(let inner, let minimum, _, _):
             return minimum >= 1 ? cover(inner) : nil
         case .alternation(let branches):
@@ -53,13 +77,13 @@ struct RegexAtoms: Sendable, Equatable {
             func consider(_ choice: RegexAtoms?) {
                 if let choice, choice.quality > (best?.quality ?? Int.min) { best = choice }
             }
-            var run: [[UInt8]] = []
+            var run: [AtomByte] = []
             var runLow = 0
             var runHigh: Int? = 0
             var low = 0
             var high: Int? = 0
             for item in flattened(items) {
-                let fixed = fixedSets(item)
+                let fixed = fixedBytes(item)
                 if let fixed {
                     if run.isEmpty { (runLow, runHigh) = (low, high) }
                     run += fixed
@@ -79,13 +103,16 @@ struct RegexAtoms: Sendable, Equatable {
         }
     }
 
-    /// A repetition's mandatory copies, or a byte: the sets it matches one after another, if it is small enough
-    /// to be an atom's part.
-    private static func fixedSets(_ node: RegexNode) -> [[UInt8]]? {
+    /// A repetition's mandatory copies, or a byte: the positions it matches one after another, if narrow enough
+    /// to be an atom's part (at most 16 values each).
+    private static func fixedBytes(_ node: RegexNode) -> [AtomByte]? {
         switch node {
-        case .bytes(let set) where set.count <= 4 && set.count > 0: return [set.members]
-        case .repetition(.bytes(let set), let minimum, _, _) where minimum >= 1 && set.count <= 4 && set.count > 0:
-            return Array(repeating: set.members, count: min(minimum, maximumLength))
+        case .bytes(let set) where set.count > 0:
+            let byte = AtomByte(set)
+            return byte.mask.nonzeroBitCount >= 4 ? [byte] : nil
+        case .repetition(.bytes(let set), let minimum, _, _) where minimum >= 1 && set.count > 0:
+            let byte = AtomByte(set)
+            return byte.mask.nonzeroBitCount >= 4 ? Array(repeating: byte, count: min(minimum, maximumLength)) : nil
         default: return nil
         }
     }
@@ -103,46 +130,47 @@ struct RegexAtoms: Sendable, Equatable {
             quality: quality)
     }
 
-    /// The best window of 2 to 7 positions from a run (the bytes each position may hold) starting `low...high`
-    /// bytes into the match.
-    private static func window(_ run: [[UInt8]], low: Int, high: Int?) -> RegexAtoms? {
+    /// The best window of 2 to 7 positions from a run, starting `low...high` bytes into the match: the one whose
+    /// bytes narrow the search most, with at least two keys in a row (four or more let the prefilter skip
+    /// positions, seven the most).
+    private static func window(_ run: [AtomByte], low: Int, high: Int?) -> RegexAtoms? {
         var best: (start: Int, length: Int, quality: Int)?
         for start in run.indices {
-            var variants = 1
             var quality = 0
             var repeated = true
+            var keys = 0
+            var longestKeys = 0
             for length in 1...min(maximumLength, run.count - start) {
-                let set = run[start + length - 1]
-                variants *= set.count
-                guard variants <= maximumVariants else { break }
-                quality += byteQuality(set)
-                repeated = repeated && set[0] == run[start][0]
-                guard length >= 2 else { continue }
+                let byte = run[start + length - 1]
+                guard byte.mask.nonzeroBitCount >= 4 else { break }
+                quality += byteQuality(byte)
+                repeated = repeated && byte == run[start]
+                keys = byte.isKey ? keys + 1 : 0
+                longestKeys = max(longestKeys, keys)
+                guard longestKeys >= 2 else { continue }
                 // Runs of one repeated byte (zero padding, `AAAA`) hit far more often than their length suggests.
-                let score = repeated ? quality / 2 : quality
+                var score = repeated ? quality / 2 : quality
+                if longestKeys < 4 { score -= 12 }
                 if score > (best?.quality ?? Int.min) { best = (start, length, score) }
             }
         }
         guard let best else { return nil }
-        var atoms: [[UInt8]] = [[]]
-        for set in run[best.start..<(best.start + best.length)] {
-            atoms = atoms.flatMap { prefix in set.map { prefix + [$0] } }
-        }
         return RegexAtoms(
-            atoms: atoms, low: low + best.start, high: high.map { $0 + best.start },
-            quality: best.quality)
+            atoms: [Array(run[best.start..<(best.start + best.length)])], low: low + best.start,
+            high: high.map { $0 + best.start }, quality: best.quality)
     }
 
-    /// How much a byte of the atom narrows the search: common bytes of binaries and text count for less.
-    private static func byteQuality(_ set: [UInt8]) -> Int {
-        switch set.count {
-        case 1:
-            switch set[0] {
+    /// How much a position of the atom narrows the search: common bytes of binaries and text count for less, and
+    /// so do positions that admit several bytes.
+    private static func byteQuality(_ byte: AtomByte) -> Int {
+        switch byte.mask {
+        case 0xFF:
+            switch byte.value {
             case 0x00, 0xFF, 0x20, 0x90, 0xCC, 0x0A, 0x0D: return 6
             default: return 12
             }
-        case 2: return 9
-        default: return 5
+        case 0xDF: return 10
+        default: return byte.mask.nonzeroBitCount + byte.mask.nonzeroBitCount / 2 - 4
         }
     }
 }

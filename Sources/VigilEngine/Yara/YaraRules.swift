@@ -159,7 +159,7 @@ struct YaraSearch: Sendable {
     init(_ rules: YaraRules, passing: [Int]) {
         var included = Array(repeating: false, count: rules.gates.count)
         for gate in passing { included[gate] = true }
-        var atoms: [(atom: [UInt8], id: Int, best: Int)] = []
+        var atoms: [Prefilter.Atom] = []
         var entries: [YaraRules.AtomEntry] = []
         var everywhere: [Int] = []
         for (index, plan) in rules.forms.enumerated() where rules.searched[rules.formString[index]] {
@@ -170,8 +170,14 @@ struct YaraSearch: Sendable {
                 continue
             }
             let high = choice.high.map { min($0, YaraScanner.reach) } ?? -1
-            for atom in Set(choice.atoms).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                atoms.append((atom, entries.count, 0))
+            let distinct = Set(choice.atoms).sorted {
+                $0.lazy.map { UInt16($0.value) << 8 | UInt16($0.mask) }
+                    .lexicographicallyPrecedes($1.lazy.map { UInt16($0.value) << 8 | UInt16($0.mask) })
+            }
+            for atom in distinct {
+                atoms.append(
+                    Prefilter.Atom(
+                        bytes: atom.map(\.value), masks: atom.map(\.mask), id: entries.count, best: -1))
                 entries.append(
                     YaraRules.AtomEntry(
                         form: Int32(index), low: Int32(min(choice.low, YaraScanner.reach)), high: Int32(high)))

@@ -77,8 +77,9 @@ struct YaraScanner {
 
     private mutating func findStrings(_ search: YaraSearch) {
         if let prefilter = search.prefilter {
+            let entries = search.entries
             prefilter.scan(data) { id, position in
-                let entry = search.entries[id]
+                let entry = entries[id]
                 let form = Int(entry.form)
                 let high = entry.high < 0 ? Self.reach : Int(entry.high)
                 let latest = position - Int(entry.low)
