@@ -62,6 +62,27 @@ struct YaraPEModuleTests {
         return data.withUnsafeBytes { !compiler.finish().scan($0).isEmpty }
     }
 
+    @Test func entryPointSignaturesAreCheckedByTheByteThere() throws {
+        // PEiD's shape: many rules, each `$a at pe.entry_point` (or `entrypoint`), dispatched by the byte at the
+        // entry point; the rules whose string begins otherwise are false without being evaluated.
+        var pe = Self.fullDLL()
+        let at = 0x400
+        pe.replaceSubrange(at..<(at + 6), with: [0x60, 0xE8, 0x00, 0x00, 0x00, 0x00])
+        let text = """
+            import "pe"
+            rule pushad { strings: $a = { 60 E8 00 00 00 00 } condition: $a at pe.entry_point }
+            rule nibble { strings: $a = { 6? E8 } condition: $a at pe.entry_point }
+            rule other { strings: $a = { 55 8B EC } condition: $a at pe.entry_point }
+            rule old { strings: $a = { 60 E8 } condition: $a at entrypoint }
+            rule wrong { strings: $a = { 60 E9 } condition: $a at pe.entry_point }
+            """
+        var compiler = YaraCompiler()
+        try compiler.add(try YaraParser.parse(Array(text.utf8), file: "t"), namespace: "default")
+        let rules = compiler.finish()
+        #expect(pe.withUnsafeBytes { rules.scan($0).map(\.rule) } == ["pushad", "nibble", "old"])
+        #expect(Array("not a PE at all".utf8).withUnsafeBytes { rules.scan($0).isEmpty })
+    }
+
     @Test func headerAndSectionValuesReadThroughRules() throws {
         let pe = Self.fullDLL()
         for condition in [

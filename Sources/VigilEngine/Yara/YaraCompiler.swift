@@ -53,14 +53,10 @@ public struct YaraCompiler {
             let first = strings.count
             for declaration in rule.strings { try add(declaration, rule: rules.count) }
             let declared = (first..<strings.count).map { (strings[$0].identifier, $0) }
-            var compiler = YaraConditionCompiler(
-                strings: declared, rules: ruleIndex, ruleOrder: ruleOrder,
-                externals: externals, modules: imported)
-            compiler.rootFields = rootFields
-            let condition = try compiler.condition(rule.condition)
-            rootFields = compiler.rootFields
+            let compiled = try condition(
+                rule.condition, strings: declared, rules: ruleIndex, ruleOrder: ruleOrder, modules: imported)
             for (declaration, index) in zip(rule.strings, first..<strings.count) {
-                searched[index] = compiler.searched.contains(index) || strings[index].pieces.count > 1
+                searched[index] = compiled.searched.contains(index) || strings[index].pieces.count > 1
                 // Only a string searched for costs a try at every offset; one tested at an offset costs one try.
                 if searched[index], stringForms[index].contains(where: { forms[$0].atoms == nil }) {
                     warnings.append(
@@ -71,7 +67,7 @@ public struct YaraCompiler {
                 }
             }
             for (declaration, index) in zip(rule.strings, first..<strings.count)
-            where !compiler.referenced.contains(index) && !declaration.identifier.hasPrefix("$_") {
+            where !compiled.referenced.contains(index) && !declaration.identifier.hasPrefix("$_") {
                 throw SignatureError(
                     .malformed, "unreferenced string \"\(declaration.identifier)\"",
                     at: declaration.location)
@@ -81,9 +77,23 @@ public struct YaraCompiler {
             rules.append(
                 YaraRules.Rule(
                     name: rule.name, namespace: ns, isPrivate: rule.isPrivate, isGlobal: rule.isGlobal, tags: rule.tags,
-                    metadata: rule.metadata, strings: first..<strings.count, condition: condition,
-                    slotCount: compiler.slotCount, requires: nil))
+                    metadata: rule.metadata, strings: first..<strings.count, condition: compiled.code,
+                    slotCount: compiled.slotCount, requires: nil))
         }
+    }
+
+    /// A rule's condition compiled, with what the compiler learnt of its strings. The condition compiler (and its
+    /// references to the namespace's rule table) ends here, so adding the rule afterwards does not copy the table.
+    private mutating func condition(
+        _ expression: YaraExpression, strings: [(identifier: String, index: Int)], rules: [String: Int],
+        ruleOrder: [String], modules: [String: (index: Int, schema: [String: YaraSchema])]
+    ) throws(SignatureError) -> (code: YaraCode, searched: Set<Int>, referenced: Set<Int>, slotCount: Int) {
+        var compiler = YaraConditionCompiler(
+            strings: strings, rules: rules, ruleOrder: ruleOrder, externals: externals, modules: modules)
+        swap(&compiler.rootFields, &rootFields)
+        defer { swap(&compiler.rootFields, &rootFields) }
+        let code = try compiler.condition(expression)
+        return (code, compiler.searched, compiler.referenced, compiler.slotCount)
     }
 
     private mutating func add(_ declaration: YaraStringDeclaration, rule: Int) throws(SignatureError) {

@@ -68,6 +68,10 @@ public final class YaraRules: Sendable {
     let gates: [YaraGate]
     let ruleGate: [Int32]
     let gateSearched: [Bool]
+    /// Rules whose whole condition is `$a at E` for one E that is the entry point (PEiD's `$a at pe.entry_point`),
+    /// grouped by E (``YaraAnchorGroup``), and each rule's group (-1: none).
+    let anchorGroups: [YaraAnchorGroup]
+    let anchorGroup: [Int32]
     /// The searches built so far, by the gates a file passes.
     private let searches = Mutex<[[Int]: YaraSearch]>([:])
     let externals: [YaraValue]
@@ -132,6 +136,26 @@ public final class YaraRules: Sendable {
             if gate >= 0 { gateSearched[Int(gate)] = true }
         }
         self.gateSearched = gateSearched
+        var groups: [Int: YaraAnchorGroup] = [:]
+        var anchorGroup = Array(repeating: Int32(-1), count: rules.count)
+        for (index, rule) in rules.enumerated() {
+            guard case .foundAt(.string(let s), let at) = rule.condition else { continue }
+            let key: Int
+            switch at {
+            case .entrypoint: key = -1
+            case .module(.rootField(_, "entry_point", let cache)): key = cache
+            default: continue
+            }
+            var group = groups[key] ?? YaraAnchorGroup(offset: at, index: groups.count)
+            for byte in 0...255
+            where pieceForms[firstPiece[s]].contains(where: { forms[$0].canBegin(with: UInt8(byte)) }) {
+                group.rules[byte].append(Int32(index))
+            }
+            anchorGroup[index] = Int32(group.index)
+            groups[key] = group
+        }
+        anchorGroups = groups.values.sorted { $0.index < $1.index }
+        self.anchorGroup = anchorGroup
     }
 
     /// The search for files that pass exactly the gates `passing` (of those with searched strings, ascending),
@@ -201,6 +225,16 @@ struct YaraSearch: Sendable {
         }
         storage = image
     }
+}
+
+/// Rules whose whole condition is `$a at E` for one E: a file costs one reading of E and the rules whose string
+/// can begin with the byte there; the others are false without being evaluated.
+struct YaraAnchorGroup: Sendable {
+    /// E.
+    var offset: YaraCode
+    var index: Int
+    /// Per byte value, the rules whose string can begin with it.
+    var rules = Array(repeating: [Int32](), count: 256)
 }
 
 /// A rule that matched, with what a report needs.

@@ -38,9 +38,16 @@ struct YaraScanner {
             rules: Array(repeating: false, count: rules.rules.count),
             moduleValues: Array(repeating: nil, count: rules.modules.count), modules: rules.modules,
             rootFields: Array(repeating: nil, count: rules.rootFieldCount))
+        var anchored = Array(repeating: false, count: rules.anchorGroups.isEmpty ? 0 : rules.conditions.count)
+        for group in rules.anchorGroups {
+            if let at = evaluator.integer(group.offset), at >= 0, at < data.count {
+                for index in group.rules[Int(data[Int(at)])] { anchored[Int(index)] = true }
+            }
+        }
         for index in rules.conditions.indices {
             let gate = Int(rules.ruleGate[index])
             if gate >= 0, !passing[gate] { continue }
+            if rules.anchorGroup[index] >= 0, !anchored[index] { continue }
             let (start, end) = rules.requirements[index]
             if start >= 0, !(start..<end).contains(where: { evaluator.found(Int(rules.requiredStrings[Int($0)])) }) {
                 continue
