@@ -78,7 +78,7 @@ public struct YaraCompiler {
                 YaraRules.Rule(
                     name: rule.name, namespace: ns, isPrivate: rule.isPrivate, isGlobal: rule.isGlobal, tags: rule.tags,
                     metadata: rule.metadata, strings: first..<strings.count, condition: compiled.code,
-                    slotCount: compiled.slotCount, requires: nil))
+                    slotCount: compiled.slotCount))
         }
     }
 

@@ -15,8 +15,6 @@ public final class YaraRules: Sendable {
         var strings: Range<Int>
         var condition: YaraCode
         var slotCount: Int
-        /// Strings of which one must match for the condition to hold (``YaraRequirement``), if known.
-        var requires: [Int]?
     }
 
     struct StringEntry: Sendable {
@@ -56,8 +54,9 @@ public final class YaraRules: Sendable {
     let pieceForms: [Range<Int>]
     /// Each string's first (usually only) piece.
     let firstPiece: [Int]
-    /// Whether a string is a chained hex string (of more than one piece).
+    /// Whether a string is a chained hex string (of more than one piece), and those strings.
     let isChained: [Bool]
+    let chainedStrings: [Int]
     /// The piece each form belongs to.
     let formPiece: [Int]
     let pieceCount: Int
@@ -90,18 +89,14 @@ public final class YaraRules: Sendable {
         self.namespaces = namespaces
         self.strings = strings
         self.searched = searched
-        self.rules = rules.map { rule in
-            var rule = rule
-            rule.requires = YaraRequirement.strings(rule.condition, searched: searched).map { Array($0).sorted() }
-            return rule
-        }
+        self.rules = rules
         conditions = rules.map(\.condition)
         slotCounts = rules.map(\.slotCount)
         var requiredStrings: [Int32] = []
-        requirements = self.rules.map { rule in
-            guard let required = rule.requires else { return (-1, -1) }
+        requirements = rules.map { rule in
+            guard let required = YaraRequirement.strings(rule.condition, searched: searched) else { return (-1, -1) }
             let start = Int32(requiredStrings.count)
-            requiredStrings += required.map(Int32.init)
+            requiredStrings += required.sorted().map(Int32.init)
             return (start, Int32(requiredStrings.count))
         }
         self.requiredStrings = requiredStrings
@@ -116,6 +111,7 @@ public final class YaraRules: Sendable {
         self.pieceForms = pieceForms
         firstPiece = strings.map { $0.pieces[0] }
         isChained = strings.map { $0.pieces.count > 1 }
+        chainedStrings = strings.indices.filter { strings[$0].pieces.count > 1 }
         self.formPiece = formPiece
         self.pieceCount = pieceCount
         self.externals = externals

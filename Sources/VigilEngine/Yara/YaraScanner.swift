@@ -32,7 +32,7 @@ struct YaraScanner {
         let passing = rules.gates.map { $0.holds(in: data) }
         findStrings(rules.search(passing: rules.gates.indices.filter { passing[$0] && rules.gateSearched[$0] }))
         var chained: [Int: [YaraStringMatch]] = [:]
-        for s in rules.strings.indices where rules.isChained[s] { chained[s] = stringMatches(rules.strings[s]) }
+        for s in rules.chainedStrings { chained[s] = stringMatches(rules.strings[s]) }
         var evaluator = YaraEvaluator(
             data: data, pieces: pieces, chained: chained, verifier: verifier, externals: rules.externals,
             rules: Array(repeating: false, count: rules.rules.count),
