@@ -90,8 +90,8 @@ struct Prefilter: Sendable {
     /// Short atoms by two of their bytes (`shortKeys`, sorted), each entered under the 2-byte keys at its first
     /// `shortStride` offsets (`shortOffsets`), with an id, the atom's bytes (little-endian) and their count.
     private let shortKeys: FlatTable<UInt16>
-    /// Where each 2-byte key's entries start in the short tables (65,537 entries: key k's are
-    /// `shortStart[k]..<shortStart[k + 1]`).
+    /// Where the keys with each second byte start in the short tables (257 entries: those with second byte b are
+    /// `shortStart[b]..<shortStart[b + 1]`), so a lookup searches a few entries.
     private let shortStart: FlatTable<Int32>
     private let shortOffsets: FlatTable<UInt8>
     private let shortIDs: FlatTable<Int32>
@@ -132,7 +132,7 @@ struct Prefilter: Sendable {
             Int(groupStart[groupStart.count - 1]) == members,
             memberAtoms.count == members, memberMasks.count == members,
             shorts == 0 ? bitmap2.isEmpty : bitmap2.count == 1024, bitmap2Next.count == bitmap2.count,
-            shortKeys.count == shorts, shorts == 0 ? shortStart.isEmpty : shortStart.count == 65537,
+            shortKeys.count == shorts, shorts == 0 ? shortStart.isEmpty : shortStart.count == 257,
             shortOffsets.count == shorts, stride % shortStride == 0,
             shortAtoms.count == shorts, shortMasks.count == shorts, shortLengths.count == shorts
         else { throw ImageError("malformed: prefilter tables disagree") }
@@ -265,9 +265,9 @@ struct Prefilter: Sendable {
         writer.put("PBMN", short.isEmpty ? [] : bitmap2Next)
         writer.put("PSSS", shortStride)
         writer.put("PSKY", short.map(\.key))
-        var shortStart = [Int32](repeating: 0, count: 65537)
-        for entry in short { shortStart[Int(entry.key) + 1] += 1 }
-        for k in 0..<65536 { shortStart[k + 1] += shortStart[k] }
+        var shortStart = [Int32](repeating: 0, count: 257)
+        for entry in short { shortStart[Int(entry.key >> 8) + 1] += 1 }
+        for b in 0..<256 { shortStart[b + 1] += shortStart[b] }
         writer.put("PSIX", short.isEmpty ? [] : shortStart)
         writer.put("PSOF", short.map(\.offset))
         writer.put("PSID", short.map(\.id))
@@ -381,11 +381,17 @@ struct Prefilter: Sendable {
         _ key: UInt16, _ position: Int, _ data: UnsafeRawBufferPointer,
         _ visit: (Int, Int) -> Bool
     ) -> Bool {
-        // Bounds and keys checked here rather than over all 65,537 starts when the image is read.
-        let first = max(0, Int(shortStart[Int(key)]))
-        let end = min(shortKeys.count, Int(shortStart[Int(key) + 1]))
-        guard first < end else { return true }
-        for m in first..<end where shortKeys[m] == key {
+        // Bounds checked here rather than when the image is read; the bucket is sorted by key.
+        var lo = max(0, Int(shortStart[Int(key >> 8)]))
+        var hi = min(shortKeys.count, Int(shortStart[Int(key >> 8) + 1]))
+        guard lo < hi else { return true }
+        let end = hi
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if shortKeys[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        for m in lo..<end {
+            guard shortKeys[m] == key else { break }
             let length = Int(shortLengths[m])
             let start = position - Int(shortOffsets[m])
             guard start >= 0, start + length <= data.count else { continue }
