@@ -314,18 +314,18 @@ struct Prefilter: Sendable {
                 default: if !probe(0) || !probe(1) || !probe(2) || !probe(3) { return }
                 }
                 if hasShort {
-                    var k = 0
-                    while k < 4 {
+                    // Constant shifts per stride, as the long probes.
+                    @inline(__always) func short(_ k: Int) -> Bool {
                         let h = UInt16(truncatingIfNeeded: w &>> UInt64(8 &* k)) & fold2
-                        if bits2[Int(h) &>> 6] & (1 &<< (UInt64(h) & 63)) != 0 {
-                            let n = UInt16(truncatingIfNeeded: w &>> UInt64(8 &* k &+ 8)) & fold2
-                            if bits2Next[Int(n) &>> 6] & (1 &<< (UInt64(n) & 63)) != 0,
-                                !visitShort(h, i + k, data, visit)
-                            {
-                                return
-                            }
-                        }
-                        k += shortStep
+                        guard bits2[Int(h) &>> 6] & (1 &<< (UInt64(h) & 63)) != 0 else { return true }
+                        let n = UInt16(truncatingIfNeeded: w &>> UInt64(8 &* k &+ 8)) & fold2
+                        return bits2Next[Int(n) &>> 6] & (1 &<< (UInt64(n) & 63)) == 0
+                            || visitShort(h, i + k, data, visit)
+                    }
+                    switch shortStep {
+                    case 4: if !short(0) { return }
+                    case 2: if !short(0) || !short(2) { return }
+                    default: if !short(0) || !short(1) || !short(2) || !short(3) { return }
                     }
                 }
                 i += 4
