@@ -14,6 +14,8 @@ public struct YaraCompiler {
     private var searched: [Bool] = []
     /// Per string: its forms.
     private var stringForms: [Range<Int>] = []
+    /// Per form: the atoms the prefilter watches for it, chosen once its string is known to be searched.
+    private var formAtoms: [RegexAtoms?] = []
     private var warnings: [SignatureError] = []
     /// Top-level module fields the conditions read, each with its cache slot.
     private var rootFields: [YaraConditionCompiler.RootField: Int] = [:]
@@ -57,8 +59,10 @@ public struct YaraCompiler {
                 rule.condition, strings: declared, rules: ruleIndex, ruleOrder: ruleOrder, modules: imported)
             for (declaration, index) in zip(rule.strings, first..<strings.count) {
                 searched[index] = compiled.searched.contains(index) || strings[index].pieces.count > 1
+                guard searched[index] else { continue }
+                for f in stringForms[index] { formAtoms[f] = forms[f].atoms }
                 // Only a string searched for costs a try at every offset; one tested at an offset costs one try.
-                if searched[index], stringForms[index].contains(where: { forms[$0].atoms == nil }) {
+                if stringForms[index].contains(where: { formAtoms[$0] == nil }) {
                     warnings.append(
                         SignatureError(
                             .unsupported,
@@ -124,6 +128,7 @@ public struct YaraCompiler {
                 pieceCount += 1
             }
             forms.append(plan)
+            formAtoms.append(nil)
             formPiece.append(pieces[pieces.count - 1])
         }
         searched.append(true)
@@ -137,7 +142,7 @@ public struct YaraCompiler {
     /// The compiled rules.
     public func finish() -> YaraRules {
         YaraRules(
-            namespaces: namespaces, rules: rules, strings: strings, searched: searched, forms: forms,
+            namespaces: namespaces, rules: rules, strings: strings, searched: searched, forms: forms, atoms: formAtoms,
             formPiece: formPiece, pieceCount: pieceCount, rootFieldCount: rootFields.count, externals: externalValues,
             modules: modules, warnings: warnings)
     }

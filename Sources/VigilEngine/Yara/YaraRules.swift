@@ -50,6 +50,8 @@ public final class YaraRules: Sendable {
     /// conditions ask about (and searched for a report's details).
     let searched: [Bool]
     let forms: [YaraFormPlan]
+    /// Each searched form's atoms (nil: none, or the form is not searched).
+    let atoms: [RegexAtoms?]
     /// Each piece's forms (consecutive).
     let pieceForms: [Range<Int>]
     /// Each string's first (usually only) piece.
@@ -83,6 +85,7 @@ public final class YaraRules: Sendable {
 
     init(
         namespaces: [String], rules: [Rule], strings: [StringEntry], searched: [Bool], forms: [YaraFormPlan],
+        atoms: [RegexAtoms?],
         formPiece: [Int], pieceCount: Int, rootFieldCount: Int, externals: [YaraValue], modules: [YaraModule],
         warnings: [SignatureError]
     ) {
@@ -102,6 +105,7 @@ public final class YaraRules: Sendable {
         self.requiredStrings = requiredStrings
         self.rootFieldCount = rootFieldCount
         self.forms = forms
+        self.atoms = atoms
         var pieceString = Array(repeating: 0, count: pieceCount)
         for (s, entry) in strings.enumerated() { for piece in entry.pieces { pieceString[piece] = s } }
         var pieceForms = Array(repeating: 0..<0, count: pieceCount)
@@ -182,10 +186,10 @@ struct YaraSearch: Sendable {
         var atoms: [Prefilter.Atom] = []
         var entries: [YaraRules.AtomEntry] = []
         var everywhere: [Int] = []
-        for (index, plan) in rules.forms.enumerated() where rules.searched[rules.formString[index]] {
+        for index in rules.forms.indices where rules.searched[rules.formString[index]] {
             let gate = Int(rules.ruleGate[rules.strings[rules.formString[index]].rule])
             guard gate < 0 || included[gate] else { continue }
-            guard let choice = plan.atoms else {
+            guard let choice = rules.atoms[index] else {
                 everywhere.append(index)
                 continue
             }
