@@ -125,6 +125,17 @@ struct YaraMatchingTests {
         // Short atoms (under seven bytes) go through the two-byte path, text through its second test.
         let short = "rule s { strings: $a = \"ERR\" $b = { 45 52 ?? 4F } condition: $a and $b }"
         #expect(try offsets(short, Array("no ERROR here".utf8)) == [[3], [3]])
+        // The short path tests every position, every 2nd or every 4th, by the fewest keys in a row among short
+        // atoms (two, three, five here): each finds its atom at every alignment, at the very start and end too.
+        for (rule, text) in [
+            ("{ 45 52 ?? 4F }", "ER?O"), ("\"ERR\"", "ERR"), ("\"ERROR\"", "ERROR"),
+        ] {
+            for pad in 0..<10 {
+                let data = Array(repeating: UInt8(0x2E), count: pad) + Array(text.utf8)
+                #expect(
+                    try offsets("rule s { strings: $a = \(rule) condition: $a }", data) == [[pad]], "\(text) \(pad)")
+            }
+        }
     }
 
     @Test func rulesGatedByAHeaderTestAreLeftOutForOtherFiles() throws {
